@@ -1,0 +1,47 @@
+# puhui — two commands: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.puhui-installed
+OUT    ?= out
+# Non-interactive matplotlib everywhere (CI has no screen).
+export MPLBACKEND := Agg
+
+.PHONY: demo test bench lint data lock clean install
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the pins or the project metadata change.
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test,bench,dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/puhui demo --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+data: $(STAMP)
+	$(BIN)/puhui datasets regenerate
+
+# Re-pin every dependency from a clean resolve (needs network access to PyPI).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet -e ".[test,bench,dev]"
+	.lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^puhui' > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache build *.egg-info src/*.egg-info

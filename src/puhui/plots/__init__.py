@@ -1,0 +1,13 @@
+"""Matplotlib helpers shared by every puhui figure.
+
+Figures carry Chinese labels when the machine has a CJK font (Noto Sans CJK, WenQuanYi,
+SimHei, Microsoft YaHei, …) and fall back to English labels otherwise, so a figure never shows
+empty boxes. Every plotting function in puhui takes ``ax=`` and returns the Axes.
+"""
+
+from __future__ import annotations
+
+from .fonts import cjk_font, label, use_cjk_font
+from .figures import new_axes, save_figure
+
+__all__ = ["cjk_font", "label", "use_cjk_font", "new_axes", "save_figure"]
