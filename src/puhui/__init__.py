@@ -6,12 +6,14 @@ payout tuning (免赔额、起付线、赔付比例) for agricultural, 惠民保
 
 from __future__ import annotations
 
+from . import data
 from .errors import DataError, ParameterError, Problem, PuhuiError, RuleError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DataError",
+    "data",
     "ParameterError",
     "Problem",
     "PuhuiError",

@@ -1,0 +1,224 @@
+"""Schemas of the tables puhui reads: columns, dtypes, units, Chinese terms and value rules.
+
+The schema is data, not code: `docs/data_model.md` is written from it and
+`puhui.data.validate` enforces it. Conventions (see docs/architecture.md):
+
+* money in yuan (元, float64); ratios as fractions in [0, 1]; dates as ``datetime64``;
+* ``end_date`` is the **last day of cover, inclusive** (保险止期: "至 … 二十四时止"), so a policy
+  from 2024-01-01 to 2024-12-31 covers 366 days;
+* ``exposure`` is the number of exposure units a policy covers over its whole term
+  (人 for medical and accident cover, 亩 for crops, 头 for livestock, 户 for farm houses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Column value types understood by the validator.
+STR, FLOAT, INT, DATE, BOOL = "str", "float", "int", "date", "bool"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: name, type, unit, Chinese term and value rules."""
+
+    name: str
+    dtype: str
+    zh: str
+    description: str
+    unit: str = ""
+    required: bool = True
+    nullable: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    allowed: tuple[str, ...] | None = None
+
+    @property
+    def rule(self) -> str:
+        """The value rule in words, for documentation."""
+        parts = []
+        if self.allowed:
+            parts.append("one of " + ", ".join(self.allowed))
+        if self.minimum is not None and self.maximum is not None:
+            parts.append(f"in [{self.minimum:g}, {self.maximum:g}]")
+        elif self.minimum is not None:
+            parts.append(f"≥ {self.minimum:g}")
+        if self.nullable:
+            parts.append("may be empty")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A table kind: its columns and the columns whose combination must be unique."""
+
+    kind: str
+    zh: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _money(name: str, zh: str, description: str, **kw) -> Column:
+    return Column(name, FLOAT, zh, description, unit="元 (yuan)", minimum=0.0, **kw)
+
+
+def _ratio(name: str, zh: str, description: str, **kw) -> Column:
+    return Column(name, FLOAT, zh, description, unit="fraction", minimum=0.0, maximum=1.0,
+                  required=False, nullable=True, **kw)
+
+
+POLICIES = Schema(
+    "policies",
+    "保单",
+    "One row per policy (or per insured member of a group policy) and policy year.",
+    (
+        Column("policy_id", STR, "保单号", "Unique policy (or member-year) identifier."),
+        Column("product", STR, "产品", "Product code, e.g. a 惠民保 city product or a crop cover."),
+        Column("region", STR, "地区", "City, county or province the risk is in."),
+        Column("segment", STR, "细分/人群", "Rating segment, e.g. healthy / preexisting, or a crop."),
+        Column("start_date", DATE, "保险起期", "First day of cover."),
+        Column("end_date", DATE, "保险止期", "Last day of cover (inclusive)."),
+        _money("sum_insured", "保险金额", "Sum insured per policy (all exposure units)."),
+        _money("premium", "保费", "Written premium of the policy for its whole term."),
+        Column("exposure", FLOAT, "风险单位数/承保数量",
+               "Exposure units covered for the whole term (人, 亩, 头, 户 …).",
+               unit="unit", minimum=0.0),
+        Column("exposure_unit", STR, "承保单位", "Unit of `exposure`: 人, 亩, 头, 户 …",
+               required=False),
+        Column("policy_year", INT, "保单年度", "Policy (underwriting) year of the row.",
+               required=False, minimum=1900, maximum=2200),
+        Column("age", INT, "年龄", "Age at entry, in completed years.", unit="year",
+               required=False, nullable=True, minimum=0, maximum=120),
+        Column("sex", STR, "性别", "M or F.", required=False, nullable=True, allowed=("M", "F")),
+        Column("preexisting", BOOL, "既往症", "Member has a pre-existing condition.",
+               required=False, nullable=True),
+        Column("crop", STR, "作物", "Crop or animal insured (agricultural cover).",
+               required=False, nullable=True),
+        _ratio("subsidy_share", "财政补贴比例",
+               "Share of the premium paid by central + local government subsidy."),
+        _ratio("payout_ratio", "赔付比例", "Payout ratio that applies to this member."),
+    ),
+    key=("policy_id",),
+)
+
+CLAIMS = Schema(
+    "claims",
+    "赔案",
+    "One row per claim, valued at the data's valuation date.",
+    (
+        Column("claim_id", STR, "赔案号", "Unique claim identifier."),
+        Column("policy_id", STR, "保单号", "Policy the claim is made under."),
+        Column("accident_date", DATE, "出险日期", "Date of loss / treatment."),
+        Column("report_date", DATE, "报案日期", "Date the claim was reported."),
+        _money("paid", "已决赔款", "Paid to date (cumulative)."),
+        _money("case_reserve", "未决赔款准备金(已报案)", "Case reserve outstanding."),
+        Column("status", STR, "赔案状态", "open, closed or reopened.",
+               allowed=("open", "closed", "reopened")),
+        Column("payment_date", DATE, "支付日期", "Date of the (last) payment; empty if unpaid.",
+               required=False, nullable=True),
+        Column("benefit_line", STR, "责任类型",
+               "Benefit line, e.g. in_catalogue (医保目录内), out_of_catalogue (目录外), "
+               "special_drugs (特药).", required=False, nullable=True),
+    ),
+    key=("claim_id",),
+)
+
+PAYMENTS = Schema(
+    "payments",
+    "赔款支付明细",
+    "One row per payment on a claim (for development triangles with several payments).",
+    (
+        Column("claim_id", STR, "赔案号", "Claim the payment belongs to."),
+        Column("payment_date", DATE, "支付日期", "Date of payment."),
+        Column("amount", FLOAT, "支付金额", "Amount paid (yuan); recoveries are separate rows "
+               "in a later release.", unit="元 (yuan)", minimum=0.0),
+    ),
+)
+
+COSTS = Schema(
+    "costs",
+    "医疗费用",
+    "Ground-up annual covered cost of a member on a benefit line (惠民保 experience), one row per "
+    "member × line with a cost; members without a row had no cost.",
+    (
+        Column("policy_id", STR, "保单号", "Member-year (policy) the cost belongs to."),
+        Column("benefit_line", STR, "责任类型",
+               "in_catalogue (医保目录内自付), out_of_catalogue (目录外), special_drugs (特药) …"),
+        _money("cost", "合规医疗费用", "Annual covered cost before 起付线 and 赔付比例."),
+    ),
+    key=("policy_id", "benefit_line"),
+)
+
+YIELDS = Schema(
+    "yields",
+    "单产",
+    "Yield history per region and crop (one row per region × crop × year).",
+    (
+        Column("region", STR, "地区", "County / region."),
+        Column("crop", STR, "作物", "Crop."),
+        Column("year", INT, "年份", "Harvest year.", minimum=1800, maximum=2200),
+        Column("yield", FLOAT, "单产", "Yield per unit area (e.g. kg/亩).", unit="kg/亩",
+               minimum=0.0),
+        Column("area", FLOAT, "面积", "Area harvested or insured.", unit="亩", minimum=0.0,
+               required=False, nullable=True),
+    ),
+    key=("region", "crop", "year"),
+)
+
+INDEX_SERIES = Schema(
+    "index_series",
+    "指数序列",
+    "Weather or other index observations per station (e.g. daily rainfall, temperature).",
+    (
+        Column("station", STR, "站点", "Weather station or index identifier."),
+        Column("date", DATE, "日期", "Observation date."),
+        Column("value", FLOAT, "数值", "Observed value (rainfall in mm, temperature in °C …)."),
+        Column("variable", STR, "指标", "What `value` measures, e.g. rainfall_mm.",
+               required=False),
+    ),
+    key=("station", "date", "variable"),
+)
+
+PRICES = Schema(
+    "prices",
+    "价格",
+    "Market price series (e.g. wholesale vegetable prices for 价格指数保险).",
+    (
+        Column("market", STR, "市场", "Market where the price is observed."),
+        Column("product", STR, "品种", "Product priced (e.g. 茭白)."),
+        Column("date", DATE, "日期", "Observation date."),
+        Column("price", FLOAT, "价格", "Price per unit (元/kg).", unit="元/kg", minimum=0.0),
+    ),
+    key=("market", "product", "date"),
+)
+
+SCHEMAS: dict[str, Schema] = {
+    s.kind: s for s in (POLICIES, CLAIMS, PAYMENTS, COSTS, YIELDS, INDEX_SERIES, PRICES)
+}
+
+
+def schema(kind: str) -> Schema:
+    """The schema of table ``kind`` (one of ``SCHEMAS``)."""
+    try:
+        return SCHEMAS[kind]
+    except KeyError:
+        from ..errors import ParameterError
+
+        raise ParameterError(
+            f"unknown table kind {kind!r}; expected one of {', '.join(SCHEMAS)}"
+        ) from None

@@ -1,0 +1,317 @@
+"""Validation of input tables: every problem found, each with table, column, row and rule.
+
+``validate(df, kind)`` returns the cleaned, typed table or raises :class:`puhui.DataError`
+listing all problems. Nothing is dropped or coerced silently: an unparsable number, a date
+that is not a date, a negative amount, a duplicate id … are all reported, none is "fixed".
+
+Row numbers are 1-based data rows: row 1 is the first row under the header (line 2 of a CSV
+file, row 2 of a spreadsheet).
+
+Rules (the ``rule`` field of each :class:`puhui.Problem`):
+
+=========================  =================================================================
+``missing_column``         a required column is absent
+``unknown_column``         a column the schema does not know (pass ``extra_columns="keep"``)
+``duplicate_column``       a column name appears twice
+``missing_value``          an empty cell in a column that needs a value
+``not_a_number``           a number column holds text that is not a number
+``not_an_integer``         a whole-number column holds a fraction
+``not_a_date``             a date column holds text that is not a date (or has a time of day)
+``not_a_boolean``          a yes/no column holds something else
+``not_allowed``            a value outside the column's list (e.g. status, sex)
+``negative``               negative money or exposure
+``ratio_out_of_range``     a ratio outside [0, 1]
+``out_of_range``           any other bound (age 0–120, year 1800–2200 …)
+``duplicate_id``           the table's key (policy_id, claim_id, region×crop×year …) repeats
+``end_before_start``       a policy's end_date is before its start_date
+``report_before_accident`` a claim reported before its accident date
+``payment_before_report``  a claim paid before it was reported
+``closed_with_reserve``    a closed claim that still carries a case reserve
+``unknown_policy``         a claim/cost for a policy_id not in ``policies``
+``claim_outside_policy``   an accident date outside its policy's period of cover
+``unknown_claim``          a payment for a claim_id not in ``claims``
+``payment_before_accident`` a payment dated before the claim's accident
+=========================  =================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, ParameterError, Problem
+from .parse import PARSERS, missing_mask
+from .schema import BOOL, DATE, FLOAT, INT, Schema, schema
+
+
+def validate(
+    df: pd.DataFrame,
+    kind: str,
+    *,
+    policies: pd.DataFrame | None = None,
+    claims: pd.DataFrame | None = None,
+    extra_columns: str = "error",
+    table: str | None = None,
+) -> pd.DataFrame:
+    """Check a table against its schema and return it cleaned and typed.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as read (text cells are parsed; already-typed columns are checked).
+    kind : str
+        ``policies``, ``claims``, ``payments``, ``costs``, ``yields``, ``index_series`` or
+        ``prices``.
+    policies, claims : DataFrame, optional
+        Related tables for the cross-table rules: claims and costs against ``policies``
+        (unknown policy, accident outside the period of cover), payments against ``claims``.
+    extra_columns : {"error", "keep"}
+        What to do with columns the schema does not know: report them (default) or keep them
+        unchanged after the schema's columns.
+    table : str, optional
+        Name used in messages (e.g. the file name); defaults to ``kind``.
+
+    Returns
+    -------
+    DataFrame
+        Same rows in the same order (index reset to 0..n-1), schema columns first with their
+        dtypes: text as object, numbers float64, whole numbers int64 (``Int64`` where empty
+        cells are allowed), dates ``datetime64[ns]``, yes/no ``boolean``.
+
+    Raises
+    ------
+    puhui.DataError
+        With every problem found (``err.problems``, ``err.to_frame()``).
+
+    Examples
+    --------
+    >>> import pandas as pd, puhui
+    >>> bad = pd.DataFrame({"region": ["A"], "crop": ["rice"], "year": ["2020"], "yield": ["-1"]})
+    >>> try:
+    ...     puhui.data.validate(bad, "yields")
+    ... except puhui.DataError as err:
+    ...     print(err.problems[0])
+    yields, column 'yield', row 1: [negative] must be ≥ 0 (value: -1.0)
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(f"validate() needs a pandas DataFrame, got {type(df).__name__}")
+    if extra_columns not in ("error", "keep"):
+        raise ParameterError("extra_columns must be 'error' or 'keep'")
+    sch = schema(kind)
+    name = table or kind
+    problems: list[Problem] = []
+    df = df.reset_index(drop=True)
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+
+    seen: set[str] = set()
+    for c in df.columns:
+        if c in seen:
+            problems.append(Problem(name, c, None, "duplicate_column",
+                                    "column name appears more than once"))
+        seen.add(c)
+    if problems:
+        raise DataError(problems)
+    for c in sch.required:
+        if c not in df.columns:
+            problems.append(Problem(name, c, None, "missing_column",
+                                    f"required column is missing (columns found: "
+                                    f"{', '.join(df.columns) or 'none'})"))
+    extras = [c for c in df.columns if c not in sch.names]
+    if extra_columns == "error":
+        for c in extras:
+            problems.append(Problem(name, c, None, "unknown_column",
+                                    f"not a column of '{kind}'; known columns: "
+                                    f"{', '.join(sch.names)}"))
+
+    out: dict[str, object] = {}
+    for col in sch.columns:
+        if col.name not in df.columns:
+            continue
+        values, col_problems = _check_column(df[col.name], col, name)
+        problems.extend(col_problems)
+        out[col.name] = values
+    typed = pd.DataFrame(out, index=df.index)
+    if extra_columns == "keep":
+        for c in extras:
+            typed[c] = df[c]
+
+    problems.extend(_key_problems(typed, sch, name))
+    problems.extend(_row_problems(typed, kind, name))
+    if policies is not None and kind in ("claims", "costs"):
+        problems.extend(_policy_link_problems(typed, kind, name, policies))
+    if claims is not None and kind == "payments":
+        problems.extend(_claim_link_problems(typed, name, claims))
+    if problems:
+        raise DataError(problems)
+    return typed
+
+
+_BAD_TEXT = {
+    FLOAT: "is not a number",
+    INT: "is not a whole number",
+    DATE: "is not a date (write dates as YYYY-MM-DD)",
+    BOOL: "is not yes/no (true/false, 1/0, 是/否)",
+}
+
+
+def _plain(value):
+    """A numpy scalar as the plain Python value, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _rows(mask: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(mask) + 1
+
+
+def _check_column(raw: pd.Series, col, name: str):
+    problems: list[Problem] = []
+    missing = missing_mask(raw)
+    values, bad = PARSERS[col.dtype](raw, missing)
+    if not col.nullable:
+        for r in _rows(missing):
+            problems.append(Problem(name, col.name, int(r), "missing_value",
+                                    "a value is required"))
+    rule = {FLOAT: "not_a_number", INT: "not_an_integer", DATE: "not_a_date",
+            BOOL: "not_a_boolean"}.get(col.dtype)
+    for r in _rows(bad):
+        problems.append(Problem(name, col.name, int(r), rule, _BAD_TEXT[col.dtype],
+                                _plain(raw.iloc[r - 1])))
+    ok = ~missing & ~bad
+    if col.allowed is not None:
+        out_of_list = ok & ~pd.Series(values).isin(col.allowed).to_numpy()
+        for r in _rows(out_of_list):
+            problems.append(Problem(name, col.name, int(r), "not_allowed",
+                                    f"must be one of {', '.join(col.allowed)}",
+                                    values[r - 1]))
+    if col.dtype in (FLOAT, INT) and (col.minimum is not None or col.maximum is not None):
+        v = np.where(ok, values, np.nan)
+        with np.errstate(invalid="ignore"):
+            low = v < col.minimum if col.minimum is not None else np.zeros(len(v), bool)
+            high = v > col.maximum if col.maximum is not None else np.zeros(len(v), bool)
+        if col.minimum == 0 and col.maximum == 1:
+            rule_name, text = "ratio_out_of_range", "a ratio must be in [0, 1]"
+        elif col.minimum == 0 and col.maximum is None:
+            rule_name, text = "negative", "must be ≥ 0"
+        else:
+            rule_name, text = "out_of_range", f"must be in [{col.minimum:g}, {col.maximum:g}]"
+        for r in _rows(low | high):
+            problems.append(Problem(name, col.name, int(r), rule_name, text,
+                                    float(v[r - 1])))
+    return _typed(values, col, missing | bad), problems
+
+
+def _typed(values: np.ndarray, col, empty: np.ndarray):
+    if col.dtype == INT:
+        if col.nullable or empty.any():
+            arr = pd.array(np.where(empty, 0, values).astype("int64"), dtype="Int64")
+            arr[empty] = pd.NA
+            return arr
+        return values.astype("int64")
+    if col.dtype == BOOL:
+        return pd.array(values, dtype="boolean")
+    return values
+
+
+def _key_problems(typed: pd.DataFrame, sch: Schema, name: str) -> list[Problem]:
+    key = [k for k in sch.key if k in typed.columns]
+    if not key or any(k not in typed.columns for k in sch.key if k in sch.required):
+        return []
+    dup = typed.duplicated(subset=key, keep=False).to_numpy()
+    problems = []
+    if dup.any():
+        groups = typed.loc[dup, key].assign(_row=_rows(dup)).groupby(key, sort=False)["_row"]
+        for k, rows in groups:
+            shown = k if isinstance(k, tuple) else (k,)
+            label = ", ".join(f"{c}={_plain(v)!r}" for c, v in zip(key, shown, strict=True))
+            for r in rows:
+                problems.append(Problem(name, "+".join(key), int(r), "duplicate_id",
+                                        f"{label} appears {len(rows)} times (rows "
+                                        f"{', '.join(str(x) for x in rows.iloc[:10])})"))
+    return problems
+
+
+def _before(typed, later: str, earlier: str) -> np.ndarray:
+    if later not in typed or earlier not in typed:
+        return np.zeros(len(typed), bool)
+    a, b = typed[later].to_numpy(), typed[earlier].to_numpy()
+    return ~np.isnat(a) & ~np.isnat(b) & (a < b)
+
+
+def _row_problems(typed: pd.DataFrame, kind: str, name: str) -> list[Problem]:
+    checks = []
+    if kind == "policies":
+        checks.append((_before(typed, "end_date", "start_date"), "end_date", "end_before_start",
+                       "end_date is before start_date"))
+    if kind == "claims":
+        checks.append((_before(typed, "report_date", "accident_date"), "report_date",
+                       "report_before_accident", "report_date is before accident_date"))
+        checks.append((_before(typed, "payment_date", "report_date"), "payment_date",
+                       "payment_before_report", "payment_date is before report_date"))
+        if "status" in typed and "case_reserve" in typed:
+            closed = (typed["status"].to_numpy() == "closed") & (
+                np.nan_to_num(typed["case_reserve"].to_numpy(float)) > 0)
+            checks.append((closed, "case_reserve", "closed_with_reserve",
+                           "a closed claim must have case_reserve 0"))
+    problems = []
+    for mask, column, rule, text in checks:
+        for r in _rows(mask):
+            problems.append(Problem(name, column, int(r), rule, text))
+    return problems
+
+
+def _ensure_typed(df: pd.DataFrame, kind: str, needed: tuple[str, ...]) -> pd.DataFrame:
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise ParameterError(f"the related '{kind}' table lacks column(s) {', '.join(missing)}")
+    sch = schema(kind)
+    if any(sch.column(c).dtype == DATE and not pd.api.types.is_datetime64_any_dtype(df[c])
+           for c in needed):
+        df = validate(df, kind, extra_columns="keep")
+    return df
+
+
+def _policy_link_problems(typed, kind, name, policies) -> list[Problem]:
+    if "policy_id" not in typed:
+        return []
+    needed = ("policy_id", "start_date", "end_date") if kind == "claims" else ("policy_id",)
+    pol = _ensure_typed(policies, "policies", needed)
+    pos = pd.Index(pol["policy_id"].astype(str)).get_indexer(typed["policy_id"].astype(str))
+    problems = []
+    for r in _rows(pos < 0):
+        problems.append(Problem(name, "policy_id", int(r), "unknown_policy",
+                                "no policy with this policy_id in the policies table",
+                                typed["policy_id"].iloc[r - 1]))
+    if kind == "claims" and "accident_date" in typed:
+        known = pos >= 0
+        acc = typed["accident_date"].to_numpy()
+        start = np.full(len(typed), np.datetime64("NaT"), "datetime64[ns]")
+        end = start.copy()
+        start[known] = pol["start_date"].to_numpy()[pos[known]]
+        end[known] = pol["end_date"].to_numpy()[pos[known]]
+        outside = known & ~np.isnat(acc) & ((acc < start) | (acc > end))
+        for r in _rows(outside):
+            problems.append(Problem(
+                name, "accident_date", int(r), "claim_outside_policy",
+                f"accident_date is outside its policy's cover "
+                f"{str(start[r - 1])[:10]} to {str(end[r - 1])[:10]}",
+                str(acc[r - 1])[:10]))
+    return problems
+
+
+def _claim_link_problems(typed, name, claims) -> list[Problem]:
+    cl = _ensure_typed(claims, "claims", ("claim_id", "accident_date"))
+    pos = pd.Index(cl["claim_id"].astype(str)).get_indexer(typed["claim_id"].astype(str))
+    problems = []
+    for r in _rows(pos < 0):
+        problems.append(Problem(name, "claim_id", int(r), "unknown_claim",
+                                "no claim with this claim_id in the claims table",
+                                typed["claim_id"].iloc[r - 1]))
+    known = pos >= 0
+    acc = np.full(len(typed), np.datetime64("NaT"), "datetime64[ns]")
+    acc[known] = cl["accident_date"].to_numpy()[pos[known]]
+    pay = typed["payment_date"].to_numpy()
+    early = known & ~np.isnat(pay) & (pay < acc)
+    for r in _rows(early):
+        problems.append(Problem(name, "payment_date", int(r), "payment_before_accident",
+                                "payment_date is before the claim's accident_date"))
+    return problems
