@@ -1,0 +1,52 @@
+"""Agricultural insurance pricing (农业保险定价): yields, contracts, rates within the rules.
+
+* :class:`YieldModel` — trend, adjustment and density of a yield history; premium rate
+  τ(θ) = E[(θμ − Y)₊]/(θμ) (纯风险损失率).
+* :func:`reprice` — the same rates for every region × crop × coverage level of a yields table,
+  vectorised (批量费率重算).
+* Contracts as layers: :class:`YieldCover`, :class:`CostCover` (物化成本 / 完全成本),
+  :class:`RevenueCover` (种植收入保险), :class:`AreaYieldCover`, :class:`WeatherIndexCover`,
+  :class:`TieredIndexCover` (天气指数), :class:`PriceIndexCover` (价格指数保险); basis risk and
+  burn analysis.
+* Rules of 银保监规〔2023〕4号: :func:`filed_rate`, :func:`rate_band`, expense-ratio and
+  premium-adequacy checks, yearly change cap; :func:`subsidy_split` and :func:`farmer_premium`.
+* :func:`risk_zones` (风险区划) and :func:`county_rates` (loss-cost ratio with credibility).
+"""
+
+from __future__ import annotations
+
+from .basis import BasisRisk, BurnAnalysis, basis_risk, burn_analysis
+from .batch import YieldPanel, reprice, yield_panel
+from .contracts import AreaYieldCover, CostCover, RevenueCover, YieldCover, full_cost, layer_pay
+from .density import kde_bandwidth
+from .lcr import CountyRates, county_rates
+from .price_index import PriceIndexCover, average_prices
+from .rules import (
+    FiledRate,
+    PremiumAdequacy,
+    RateChange,
+    base_rate,
+    cap_rate_change,
+    check_expense_ratio,
+    check_sum_insured,
+    factor_band,
+    filed_rate,
+    premium_adequacy,
+    rate_band,
+)
+from .subsidy import SubsidySplit, farmer_premium, subsidy_split
+from .trend import TrendFit, adjust_yields, fit_trend
+from .weather import TieredIndexCover, WeatherIndexCover, window_index
+from .yield_model import YieldModel
+from .zoning import RiskZoning, risk_zones
+
+__all__ = [
+    "AreaYieldCover", "BasisRisk", "BurnAnalysis", "CostCover", "CountyRates", "FiledRate",
+    "PremiumAdequacy", "PriceIndexCover", "RateChange", "RevenueCover", "RiskZoning",
+    "SubsidySplit", "TieredIndexCover", "TrendFit", "WeatherIndexCover", "YieldCover",
+    "YieldModel", "YieldPanel", "adjust_yields", "average_prices", "base_rate", "basis_risk",
+    "burn_analysis", "cap_rate_change", "check_expense_ratio", "check_sum_insured",
+    "county_rates", "factor_band", "farmer_premium", "filed_rate", "fit_trend", "full_cost",
+    "kde_bandwidth", "layer_pay", "premium_adequacy", "rate_band", "reprice", "risk_zones",
+    "subsidy_split", "window_index", "yield_panel",
+]

@@ -1,0 +1,264 @@
+"""Crop contracts as layers on a loss variable (产量、成本、收入与区域产量保险).
+
+Every contract maps what is observed (a yield, a price, an index) to a loss variable x and pays
+a layer of it: ``share · min((x − attachment)₊, limit)`` — the layer of the loss core
+(architecture: every benefit is a stack of layers). Parameters broadcast, so one object can hold
+a whole grid of designs.
+
+==================  ============================  ==========  ==============  ===============
+contract            loss variable x (per 亩)        attachment  limit           share
+==================  ============================  ==========  ==============  ===============
+YieldCover          θμ − y  (kg)                   0           θμ              price
+CostCover           (θμ − y) · price  (元)          0           sum insured     1
+RevenueCover        G − y · P_h,  G = θμ·max(P_p,  0           G               1
+                    P_h) with the harvest-price
+                    option, θμ·P_p without
+AreaYieldCover      T − y_area,  T = θμ_area       0           T − λμ_area     liability/(T−λμ)
+==================  ============================  ==========  ==============  ===============
+
+θ = coverage level (保障水平), μ = expected yield (预期单产), y = realised yield, P_p / P_h =
+projected / harvest price (预期价格 / 收获价格), λ = loss-limit level of an area plan (GRP:
+payment factor (T − y)/(T − λμ), capped at 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParameterError
+
+
+def layer_pay(x, attachment=0.0, limit=np.inf, share=1.0):
+    """share · min((x − attachment)₊, limit), vectorised and broadcasting (a loss-core layer)."""
+    x = np.asarray(x, dtype=float)
+    return share * np.minimum(np.maximum(x - attachment, 0.0), limit)
+
+
+def _positive(name, value):
+    a = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(a)) or np.any(a <= 0):
+        raise ParameterError(f"{name} must be positive, got {value!r}")
+    return a
+
+
+def _nonneg_obs(name, value):
+    a = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(a)) or np.any(a < 0):
+        raise ParameterError(f"{name} must be finite and ≥ 0")
+    return a
+
+
+@dataclass(frozen=True)
+class YieldCover:
+    """Yield cover (产量保险), individual or county: pays (θμ − y)₊ × price.
+
+    Examples
+    --------
+    >>> c = YieldCover(expected_yield=500.0, coverage_level=0.8, price=2.6)
+    >>> float(c.pay(300.0)), float(c.sum_insured)
+    (260.0, 1040.0)
+    """
+
+    expected_yield: float
+    coverage_level: float = 0.8
+    price: float = 1.0
+
+    def __post_init__(self):
+        _positive("expected_yield", self.expected_yield)
+        _positive("coverage_level", self.coverage_level)
+        _positive("price", self.price)
+
+    @property
+    def guarantee(self):
+        """Guaranteed yield θμ (保障产量)."""
+        return np.asarray(self.coverage_level, float) * self.expected_yield
+
+    @property
+    def sum_insured(self):
+        """Liability per unit area θμ × price (保险金额)."""
+        return self.guarantee * self.price
+
+    def loss(self, yields):
+        """Loss variable x = θμ − y (yield units)."""
+        return self.guarantee - _nonneg_obs("yields", yields)
+
+    def pay(self, yields):
+        """Indemnity per unit area (元)."""
+        return layer_pay(self.loss(yields), 0.0, self.guarantee, self.price)
+
+    def expected_payout(self, model):
+        """Expected indemnity under a fitted :class:`~puhui.agri.YieldModel`."""
+        return self.price * model.expected_shortfall(self.guarantee)
+
+    def pure_rate(self, model):
+        """纯风险损失率 = expected indemnity / sum insured."""
+        return self.expected_payout(model) / self.sum_insured
+
+
+@dataclass(frozen=True)
+class CostCover:
+    """物化成本 / 完全成本 cover: shortfall × price, capped at the sum insured per 亩.
+
+    ``sum_insured`` is the insured cost per 亩 (物化成本, or 完全成本 = 物化成本 + 土地成本 +
+    人工成本, see :func:`full_cost`). Without a ``price`` the loss degree form is used:
+    price = sum insured / (θμ), so a total loss pays the sum insured.
+
+    Examples
+    --------
+    >>> c = CostCover(sum_insured=1100.0, expected_yield=550.0, price=2.5)
+    >>> float(c.pay(200.0)), float(c.pay(0.0))
+    (875.0, 1100.0)
+    """
+
+    sum_insured: float
+    expected_yield: float
+    price: float | None = None
+    coverage_level: float = 1.0
+
+    def __post_init__(self):
+        _positive("sum_insured", self.sum_insured)
+        _positive("expected_yield", self.expected_yield)
+        _positive("coverage_level", self.coverage_level)
+        if self.price is not None:
+            _positive("price", self.price)
+
+    @property
+    def guarantee(self):
+        return np.asarray(self.coverage_level, float) * self.expected_yield
+
+    @property
+    def unit_price(self):
+        """Price per unit of shortfall (given, or sum insured / θμ)."""
+        return self.sum_insured / self.guarantee if self.price is None else \
+            np.asarray(self.price, float)
+
+    def loss(self, yields):
+        """Loss variable x = (θμ − y) × price (元/亩)."""
+        return (self.guarantee - _nonneg_obs("yields", yields)) * self.unit_price
+
+    def pay(self, yields):
+        return layer_pay(self.loss(yields), 0.0, self.sum_insured, 1.0)
+
+    def expected_payout(self, model):
+        """E[min((θμ − Y)₊ · price, SI)] under a YieldModel (one layer of the shortfall)."""
+        cap_yield = np.minimum(self.guarantee, self.sum_insured / self.unit_price)
+        # min((c − Y)₊ p, SI) = p·[(c − Y)₊ − (c − SI/p − Y)₊]: a layer of the shortfall
+        top = model.expected_shortfall(self.guarantee)
+        floor = self.guarantee - cap_yield
+        below = np.where(floor > 0, model.expected_shortfall(np.maximum(floor, 1e-300)), 0.0)
+        return self.unit_price * (top - below)
+
+    def pure_rate(self, model):
+        return self.expected_payout(model) / self.sum_insured
+
+
+def full_cost(physical, land, labour):
+    """完全成本 = 物化成本 + 土地成本 + 人工成本 (元/亩)."""
+    parts = [np.asarray(v, float) for v in (physical, land, labour)]
+    if any(np.any(p < 0) for p in parts):
+        raise ParameterError("cost components must be ≥ 0")
+    return parts[0] + parts[1] + parts[2]
+
+
+@dataclass(frozen=True)
+class RevenueCover:
+    """种植收入保险: revenue guarantee θμ·P against realised yield × harvest price.
+
+    indemnity = max(0, μθ·max(P_p, P_h) − y·P_h) with the harvest-price option
+    (RMA Revenue Protection), max(0, μθ·P_p − y·P_h) without it.
+
+    Examples
+    --------
+    >>> c = RevenueCover(expected_yield=500.0, coverage_level=0.8, projected_price=2.5)
+    >>> float(c.pay(300.0, 3.0)), float(c.pay(300.0, 2.0))
+    (300.0, 400.0)
+    """
+
+    expected_yield: float
+    coverage_level: float = 0.8
+    projected_price: float = 1.0
+    harvest_price_option: bool = True
+
+    def __post_init__(self):
+        _positive("expected_yield", self.expected_yield)
+        _positive("coverage_level", self.coverage_level)
+        _positive("projected_price", self.projected_price)
+
+    @property
+    def sum_insured(self):
+        """Liability at the projected price, θμ·P_p (元/亩)."""
+        return np.asarray(self.coverage_level, float) * self.expected_yield * self.projected_price
+
+    def revenue_guarantee(self, harvest_price):
+        p = _positive("harvest_price", harvest_price)
+        price = np.maximum(self.projected_price, p) if self.harvest_price_option \
+            else np.asarray(self.projected_price, float)
+        return np.asarray(self.coverage_level, float) * self.expected_yield * price
+
+    def loss(self, yields, harvest_price):
+        """Loss variable x = guarantee − y·P_h."""
+        return self.revenue_guarantee(harvest_price) - \
+            _nonneg_obs("yields", yields) * _positive("harvest_price", harvest_price)
+
+    def pay(self, yields, harvest_price):
+        return layer_pay(self.loss(yields, harvest_price), 0.0,
+                         self.revenue_guarantee(harvest_price), 1.0)
+
+    def burn_rate(self, yields, harvest_prices):
+        """Mean indemnity over joint (yield, price) scenarios or years / sum insured."""
+        return np.mean(self.pay(yields, harvest_prices), axis=-1) / self.sum_insured
+
+
+@dataclass(frozen=True)
+class AreaYieldCover:
+    """Area-yield cover (区域产量保险, GRP-like): pays liability × payment factor.
+
+    trigger T = θ·μ_area; payment factor = min(1, (T − y)₊ / (T − λ·μ_area)), λ =
+    ``loss_limit_level`` (0: the factor is (T − y)/T).
+
+    Examples
+    --------
+    >>> c = AreaYieldCover(expected_yield=600.0, coverage_level=0.9, liability=800.0)
+    >>> round(float(c.pay(432.0)), 6)     # (540 − 432)/540 × 800
+    160.0
+    """
+
+    expected_yield: float
+    coverage_level: float = 0.9
+    liability: float = 1.0
+    loss_limit_level: float = 0.0
+
+    def __post_init__(self):
+        _positive("expected_yield", self.expected_yield)
+        _positive("coverage_level", self.coverage_level)
+        _positive("liability", self.liability)
+        lam = np.asarray(self.loss_limit_level, float)
+        if np.any(lam < 0) or np.any(lam >= np.asarray(self.coverage_level, float)):
+            raise ParameterError("loss_limit_level must be in [0, coverage_level)")
+
+    @property
+    def trigger(self):
+        return np.asarray(self.coverage_level, float) * self.expected_yield
+
+    def payment_factor(self, area_yields):
+        width = self.trigger - np.asarray(self.loss_limit_level, float) * self.expected_yield
+        return layer_pay(self.trigger - _nonneg_obs("area_yields", area_yields), 0.0, width,
+                         1.0 / width)
+
+    def pay(self, area_yields):
+        return self.liability * self.payment_factor(area_yields)
+
+    def expected_payout(self, model):
+        """Expected indemnity under a YieldModel of the area yield."""
+        T = self.trigger
+        L = np.asarray(self.loss_limit_level, float) * self.expected_yield
+        width = T - L
+        top = model.expected_shortfall(T)
+        below = np.where(L > 0, model.expected_shortfall(np.maximum(L, 1e-300)), 0.0)
+        # min((T − Y)₊, T − L) = (T − Y)₊ − (L − Y)₊
+        return self.liability / width * (top - below)
+
+    def pure_rate(self, model):
+        return self.expected_payout(model) / self.liability

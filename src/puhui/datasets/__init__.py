@@ -1,0 +1,72 @@
+"""Bundled example data and their seeded generators (`puhui.datasets`).
+
+Three data sets, written byte-identically by ``regenerate()`` (``puhui datasets regenerate``)
+into the repository's ``data/`` folder and documented in ``docs/datasets.md``:
+
+1. **惠民保** city product ``HMB-XC``: ~200,000 members a year over the policy years 2023–2025,
+   annual covered costs per member × benefit line, claims valued at 2026-02-28 (the last year
+   has IBNR) and a truth file with the pricing basis and the planted deviations;
+2. **crops**: 100 counties × rice/maize/wheat × 1995–2024 yields with spatially correlated bad
+   years, 完全成本 policies and claims for 2022–2024 at the DOMAIN.md county schedule;
+3. **index**: a daily rainfall station series and a daily 茭白 wholesale price series.
+
+Every ``load_*`` returns a table validated by :func:`puhui.data.validate`. In a wheel install
+(no ``data/`` folder) the loaders regenerate the files once into ``$PUHUI_DATA`` or
+``~/.cache/puhui/<version>/``.
+
+>>> import puhui.datasets as ds
+>>> hmb = ds.load_huiminbao()
+>>> hmb.policies.groupby("policy_year").size().tolist()
+[200000, 196000, 188000]
+"""
+
+from __future__ import annotations
+
+from .crops import generate_crops
+from .huiminbao_claims import generate_huiminbao
+from .loaders import (
+    CropData,
+    HuiminbaoData,
+    load_counties,
+    load_crop_claims,
+    load_crop_policies,
+    load_crop_yields,
+    load_crops,
+    load_huiminbao,
+    load_huiminbao_claims,
+    load_huiminbao_costs,
+    load_huiminbao_payments,
+    load_huiminbao_policies,
+    load_planted,
+    load_prices,
+    load_rainfall,
+)
+from .series import generate_prices, generate_rainfall
+from .store import cache_dir, data_dir, files, generate_all, regenerate
+
+__all__ = [
+    "CropData",
+    "HuiminbaoData",
+    "cache_dir",
+    "data_dir",
+    "files",
+    "generate_all",
+    "generate_crops",
+    "generate_huiminbao",
+    "generate_prices",
+    "generate_rainfall",
+    "load_counties",
+    "load_crop_claims",
+    "load_crop_policies",
+    "load_crop_yields",
+    "load_crops",
+    "load_huiminbao",
+    "load_huiminbao_claims",
+    "load_huiminbao_costs",
+    "load_huiminbao_payments",
+    "load_huiminbao_policies",
+    "load_planted",
+    "load_prices",
+    "load_rainfall",
+    "regenerate",
+]

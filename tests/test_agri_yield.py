@@ -1,0 +1,234 @@
+"""Yield trends, adjustments, densities and the YieldModel premium rate (puhui.agri)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, stats
+
+from puhui.agri.density import (
+    fit_parametric,
+    golden_cv_bandwidth,
+    kde_bandwidth,
+    kde_layer,
+    loo_loglik,
+    normal_shortfall,
+)
+from puhui.agri.trend import adjust_yields, fit_trend, heteroscedasticity_beta
+from puhui.agri.yield_model import YieldModel
+from puhui.errors import ParameterError
+
+# A five-year history small enough to work by hand.
+YEARS = np.array([2001, 2002, 2003, 2004, 2005])
+YIELDS = np.array([100.0, 104.0, 96.0, 112.0, 108.0])
+
+
+def test_linear_trend_by_hand():
+    # x̄ = 2003, ȳ = 104; Σ(x−x̄)(y−ȳ) = 8 + 0 + 0 + 8 + 8 = 24, Σ(x−x̄)² = 10
+    # slope 2.4, ŷ_2003 = 104, ŷ_2006 = 104 + 3·2.4 = 111.2 (the rating year = last + 1)
+    t = fit_trend(YEARS, YIELDS, "linear")
+    assert t.rating_year == 2006
+    assert t.expected == pytest.approx(111.2, rel=1e-12)
+    np.testing.assert_allclose(t.fitted, [99.2, 101.6, 104.0, 106.4, 108.8], rtol=1e-12)
+    np.testing.assert_allclose(t.residuals, [0.8, 2.4, -8.0, 5.6, -0.8], atol=1e-11)
+
+
+def test_adjustments_by_hand():
+    t = fit_trend(YEARS, YIELDS, "linear")
+    add, beta = adjust_yields(t, "additive")
+    # ỹ = 111.2 + e_t
+    np.testing.assert_allclose(add, [112.0, 113.6, 103.2, 116.8, 110.4], rtol=1e-12)
+    assert beta == 0
+    mult, beta = adjust_yields(t, "multiplicative")
+    # ỹ = 111.2 · y_t / ŷ_t
+    np.testing.assert_allclose(mult, 111.2 * YIELDS / np.array([99.2, 101.6, 104, 106.4, 108.8]),
+                               rtol=1e-12)
+    assert beta == 2
+    # the heteroscedastic form with β = 0 and β = 2 is the additive and multiplicative form
+    np.testing.assert_allclose(adjust_yields(t, 0.0)[0], add, rtol=1e-12)
+    np.testing.assert_allclose(adjust_yields(t, 2.0)[0], mult, rtol=1e-12)
+
+
+def test_empirical_rate_by_hand():
+    # additive ỹ = 112.0, 113.6, 103.2, 116.8, 110.4; μ = 111.2. At θ = 1, c = 111.2:
+    # shortfalls 0, 0, 8.0, 0, 0.8 → mean 1.76 → rate 1.76 / 111.2
+    m = YieldModel("linear", "additive", "empirical").fit(YEARS, YIELDS)
+    assert m.premium_rate(1.0) == pytest.approx(1.76 / 111.2, rel=1e-12)
+    # no trend: μ = 104; at θ = 0.95, c = 98.8: only 96 falls short, by 2.8 → 0.56 / 98.8
+    m = YieldModel("none", "additive", "empirical").fit(YEARS, YIELDS)
+    assert m.expected_yield_ == pytest.approx(104.0)
+    assert m.premium_rate(0.95) == pytest.approx(0.56 / 98.8, rel=1e-12)
+
+
+def test_quadratic_and_loess_use_statsmodels():
+    rng = np.random.default_rng(5)
+    years = np.arange(1970, 2012)
+    y = 80 + 1.5 * (years - 1970) + 0.02 * (years - 1970) ** 2 + rng.normal(0, 8, years.size)
+    q = fit_trend(years, y, "quadratic")
+    c = np.polyfit(years - 2012.0, y, 2)         # independent: numpy least squares
+    assert q.expected == pytest.approx(c[-1], rel=1e-10)
+    lo = fit_trend(years, y, "loess", frac=0.5)
+    ref = sm.nonparametric.lowess(y, years, frac=0.5, return_sorted=False)
+    np.testing.assert_allclose(lo.fitted, ref, rtol=1e-12)
+    assert lo.expected == pytest.approx(lo.fitted[-1] + (lo.fitted[-1] - lo.fitted[-2]), rel=0.01)
+
+
+def test_robust_trend_resists_an_outlier():
+    years = np.arange(1990, 2020)
+    y = 300 + 5.0 * (years - 1990) + np.random.default_rng(2).normal(0, 3, years.size)
+    y[-1] = 50.0                                     # one disaster year at the end
+    ols = fit_trend(years, y, "linear")
+    rob = fit_trend(years, y, "robust")
+    truth = 300 + 5.0 * 30
+    assert abs(rob.expected - truth) < 5 < abs(ols.expected - truth)
+
+
+def test_heteroscedasticity_beta_recovers_a_planted_exponent():
+    rng = np.random.default_rng(11)
+    fitted = np.linspace(50, 500, 4000)
+    beta = 1.3
+    e = rng.normal(0, 1, fitted.size) * fitted ** (beta / 2)
+    # E[ln χ²₁] is a constant, so the slope of ln e² on ln ŷ estimates β without bias
+    assert heteroscedasticity_beta(e, fitted) == pytest.approx(beta, abs=0.1)
+
+
+def test_kde_closed_form_against_numerical_integral():
+    # E[min((c − Y)₊, c)] = ∫_0^c F(y) dy (integration by parts), F from scipy's gaussian_kde
+    rng = np.random.default_rng(3)
+    y = rng.normal(100, 20, 25)
+    kde = stats.gaussian_kde(y, bw_method="silverman")
+    h = float(np.sqrt(kde.covariance[0, 0]))
+    assert kde_bandwidth(y, "silverman") == pytest.approx(h, rel=1e-12)
+    for c in (40.0, 80.0, 100.0, 130.0):
+        num, _ = integrate.quad(lambda t: kde.integrate_box_1d(-np.inf, t), 0, c,
+                                epsabs=1e-12, epsrel=1e-12, limit=200)
+        assert kde_layer(c, y, h) == pytest.approx(num, rel=1e-8, abs=1e-12)
+
+
+def test_normal_shortfall_limits():
+    # h → 0 gives (c − y)₊; E[(c − Y)₊] for Y ~ N(c, h²) is h·φ(0) = h/√(2π)
+    assert normal_shortfall(5.0, 3.0, 0.0) == 2.0
+    assert normal_shortfall(5.0, 5.0, 2.0) == pytest.approx(2.0 / np.sqrt(2 * np.pi))
+
+
+def test_bandwidth_rules_match_their_formulas():
+    y = np.random.default_rng(4).gamma(9, 50, 31)
+    sd, n = y.std(ddof=1), y.size
+    assert kde_bandwidth(y, "silverman") == pytest.approx(sd * (3 * n / 4) ** -0.2, rel=1e-12)
+    assert kde_bandwidth(y, "scott") == pytest.approx(sd * n ** -0.2, rel=1e-12)
+    assert kde_bandwidth(y, 7.5) == 7.5
+
+
+def test_cv_bandwidth_maximises_the_leave_one_out_likelihood():
+    rng = np.random.default_rng(8)
+    y = np.concatenate([rng.normal(100, 5, 20), rng.normal(140, 5, 20)])   # two modes
+    h = kde_bandwidth(y, "cv")
+    f = loo_loglik(np.array([h, h * 0.98, h * 1.02]), np.tile(y, (3, 1)))
+    assert f[0] > f[1] and f[0] > f[2]
+    # independent LOO by an explicit loop over the left-out point
+    loo = sum(np.log(stats.norm.pdf(y[i], np.delete(y, i), h).mean()) for i in range(y.size))
+    assert f[0] == pytest.approx(loo, rel=1e-12)
+    assert h < kde_bandwidth(y, "silverman")        # Silverman oversmooths two modes
+    assert golden_cv_bandwidth(y[None, :])[0] == pytest.approx(h, rel=1e-6)
+
+
+@pytest.mark.parametrize("density", ["lognormal", "weibull", "beta"])
+def test_parametric_rates_against_numerical_integral(density):
+    rng = np.random.default_rng(6)
+    years = np.arange(1985, 2015)
+    y = 500 + 3 * (years - 1985) + rng.normal(0, 60, years.size)
+    m = YieldModel("linear", "multiplicative", density).fit(years, y)
+    dist = fit_parametric(m.adjusted_yields_, density)
+    for theta in (0.7, 0.85, 1.0):
+        c = theta * m.expected_yield_
+        num, _ = integrate.quad(dist.cdf, 0, c, epsabs=1e-12, epsrel=1e-10, limit=200)
+        assert m.premium_rate(theta) == pytest.approx(num / c, rel=1e-7, abs=1e-12)
+
+
+def test_lognormal_fit_is_the_closed_form_mle():
+    y = np.random.default_rng(1).lognormal(6, 0.2, 40)
+    d = fit_parametric(y, "lognormal")
+    s, loc, scale = d.args[0], d.kwds["loc"], d.kwds["scale"]
+    assert loc == 0 and s == pytest.approx(np.log(y).std(), rel=1e-10)
+    assert np.log(scale) == pytest.approx(np.log(y).mean(), rel=1e-10)
+
+
+def test_expected_indemnity_and_summary():
+    m = YieldModel("linear", "additive", "kde").fit(YEARS, YIELDS)
+    rate = m.premium_rate(0.9)
+    assert m.expected_indemnity(0.9, price=2.5) == pytest.approx(
+        rate * 0.9 * m.expected_yield_ * 2.5)
+    s = m.summary((0.8, 0.9))
+    assert list(s["coverage"]) == [0.8, 0.9]
+    assert s["premium_rate"].is_monotonic_increasing
+
+
+def test_compare_densities_table():
+    rng = np.random.default_rng(12)
+    years = np.arange(1980, 2012)
+    y = 120 + 1.8 * (years - 1980) + rng.normal(0, 12, years.size)
+    m = YieldModel("linear", "multiplicative", "kde").fit(years, y)
+    t = m.compare_densities()
+    assert list(t["density"]) == ["empirical", "kde", "lognormal", "weibull", "beta"]
+    assert {"loglik", "aic", "bic", "loo_loglik", "ks", "rate_0.9"} <= set(t.columns)
+    lognormal = t.set_index("density").loc["lognormal"]
+    d = fit_parametric(m.adjusted_yields_, "lognormal")
+    assert lognormal["loglik"] == pytest.approx(d.logpdf(m.adjusted_yields_).sum())
+    assert lognormal["aic"] == pytest.approx(4 - 2 * lognormal["loglik"])
+    # LOO log-likelihood is below the in-sample one for every fitted law
+    fitted = t.dropna(subset=["loglik"])
+    assert (fitted["loo_loglik"] < fitted["loglik"]).all()
+
+
+def test_plot_returns_axes():
+    import matplotlib.pyplot as plt
+
+    m = YieldModel("linear", "additive", "kde").fit(YEARS, YIELDS)
+    fig, ax = plt.subplots()
+    assert m.plot(ax=ax) is ax
+    plt.close(fig)
+
+
+def test_bad_input_is_reported():
+    with pytest.raises(ParameterError, match="detrend"):
+        YieldModel(detrend="cubic").fit(YEARS, YIELDS)
+    with pytest.raises(ParameterError, match="density"):
+        YieldModel(density="gamma").fit(YEARS, YIELDS)
+    with pytest.raises(ParameterError, match="repeat"):
+        YieldModel().fit([2001, 2001, 2002, 2003], [1.0, 2, 3, 4])
+    with pytest.raises(ParameterError, match="NaN"):
+        YieldModel().fit(YEARS, [1.0, np.nan, 3, 4, 5])
+    with pytest.raises(ParameterError, match="≥ 0"):
+        YieldModel().fit(YEARS, [1.0, -2, 3, 4, 5])
+    with pytest.raises(ParameterError, match="at least"):
+        YieldModel(detrend="quadratic").fit(YEARS[:4], YIELDS[:4])
+    with pytest.raises(ParameterError, match="coverage_level"):
+        YieldModel().fit(YEARS, YIELDS).premium_rate(0.0)
+    with pytest.raises(ParameterError, match="not fitted"):
+        YieldModel().premium_rate(0.8)
+    with pytest.raises(ParameterError, match="β"):
+        YieldModel("none", "heteroscedastic").fit(YEARS, YIELDS)
+
+
+histories = st.lists(st.floats(50, 900, allow_nan=False), min_size=6, max_size=30)
+
+
+@settings(max_examples=40, deadline=None)
+@given(y=histories, density=st.sampled_from(["empirical", "kde"]),
+       detrend=st.sampled_from(["none", "linear"]))
+def test_rate_properties(y, density, detrend):
+    y = np.array(y)
+    if np.ptp(y) < 1e-6:
+        return
+    m = YieldModel(detrend, "additive", density).fit(np.arange(y.size), y)
+    if m.expected_yield_ <= 0:
+        return
+    theta = np.linspace(0.3, 1.2, 10)
+    r = m.premium_rate(theta)
+    assert np.all(r >= 0) and np.all(r <= 1)
+    # E[min((c − Y)₊, c)] grows with c, and the rate E/c too (E/c = E[(1 − Y⁺/c)₊])
+    assert np.all(np.diff(r) >= -1e-12)
+    assert np.all(np.diff(m.expected_shortfall(theta * m.expected_yield_)) >= -1e-9)
