@@ -40,6 +40,8 @@ def markdown_table(df: pd.DataFrame, *, floatfmt: str = ",.2f", index: bool = Fa
             if "ratio" in col or col.endswith("_rate") or col.endswith("_share"):
                 return f"{v:.2%}"
             return format(float(v), floatfmt)
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and "year" not in col:
+            return f"{v:,}"
         if isinstance(v, pd.Timestamp):
             return v.strftime("%Y-%m-%d")
         return str(v)

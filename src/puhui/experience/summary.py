@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .exposure import earned
+from .exposure import earned, earned_by_policy
 
 
 def summary(policies: pd.DataFrame, claims: pd.DataFrame, *,
@@ -19,7 +19,8 @@ def summary(policies: pd.DataFrame, claims: pd.DataFrame, *,
     year, the 保单年度 / underwriting-year view of 满期赔付率) and taken as valued in the claims
     table; premium and exposure are earned pro rata by day up to ``as_of`` (the valuation date).
 
-    Columns: ``policies`` (rows), ``earned_exposure`` (exposure-unit-years, e.g. 人年),
+    Columns: ``policies`` (rows), ``earned_exposure`` (exposure units × earned share of the
+    term: 人年 for annual cover, 亩 for a crop season),
     ``written_premium`` (保费收入), ``earned_premium`` (已赚保费), ``claim_count`` (reported),
     ``paid`` (已决赔款), ``case_reserve`` (已报案未决), ``incurred`` = paid + case reserve
     (reported incurred, before IBNR), ``paid_loss_ratio`` = paid / earned premium and
@@ -55,7 +56,12 @@ def summary(policies: pd.DataFrame, claims: pd.DataFrame, *,
     for col in ("policy_id", "paid", "case_reserve"):
         if col not in claims.columns:
             raise ParameterError(f"claims table lacks column '{col}'")
-    prem = earned(pol, by=by, period=None, as_of=as_of)
+    prem = earned(pol, by=by, period=None, as_of=as_of).drop(columns="earned_exposure")
+    # Exposure units × earned share of the term: member-years (人年) for annual cover, and the
+    # 亩 of a crop season once the season is over, whatever the season's length.
+    share = earned_by_policy(pol, as_of=as_of)["earned_share"].to_numpy()
+    units = pol[by].assign(earned_exposure=pol["exposure"].to_numpy(float) * share)
+    prem = prem.merge(units.groupby(by, sort=True, observed=True).sum().reset_index(), on=by)
     counts = pol.groupby(by, sort=True, observed=True).size().rename("policies").reset_index()
     pos = pd.Index(pol["policy_id"]).get_indexer(claims["policy_id"])
     if (pos < 0).any():
