@@ -45,7 +45,7 @@ def single_cell(df, region, crop, detrend, adjustment, density, bandwidth="silve
 def test_batch_equals_single_cell_on_300_random_cells(detrend, adjustment):
     out = reprice(TABLE, LEVELS, detrend=detrend, adjustment=adjustment,
                   density=("empirical", "kde"), on_invalid="skip")
-    skipped = out.attrs["skipped"]
+    skipped = pd.DataFrame(out.attrs["skipped"], columns=["region", "crop", "reason"])
     assert len(skipped) < 15     # only cells where a rule says they cannot be rated
     for (region, crop), g in out.groupby(["region", "crop"], sort=False):
         for density in ("empirical", "kde"):
@@ -129,7 +129,8 @@ def test_short_cells_error_or_skip():
         reprice(df)
     out = reprice(df, on_invalid="skip")
     assert set(out["region"]) == {"b"}
-    assert out.attrs["skipped"]["region"].tolist() == ["a"]
+    assert out.attrs["skipped"] == [{"region": "a", "crop": "rice",
+                                     "reason": "fewer than 4 years"}]
 
 
 def test_table_errors_are_listed():

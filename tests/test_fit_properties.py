@@ -34,10 +34,10 @@ def _data(family, seed, n, trunc_q, limit_q):
     rng = np.random.default_rng(seed)
     params = LAWS[family](rng)
     law = getattr(stats, family)(**params)
-    with np.errstate(over="ignore"):  # scipy's burr12 sampler overflows harmlessly
+    with np.errstate(over="ignore"):  # scipy's Burr quantile function overflows harmlessly
         x = law.rvs(size=3 * n, random_state=rng)
-    d = np.where(rng.uniform(size=x.size) < 0.5, law.ppf(trunc_q), 0.0)
-    u = np.where(rng.uniform(size=x.size) < 0.5, law.ppf(limit_q), np.inf)
+        d = np.where(rng.uniform(size=x.size) < 0.5, law.ppf(trunc_q), 0.0)
+        u = np.where(rng.uniform(size=x.size) < 0.5, law.ppf(limit_q), np.inf)
     keep = np.flatnonzero(x > d)[:n]
     x, d, u = x[keep], d[keep], u[keep]
     c = x >= u

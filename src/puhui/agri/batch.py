@@ -79,7 +79,7 @@ def yield_panel(yields: pd.DataFrame, *, table: str = "yields") -> YieldPanel:
         report(pd.isna(raw), col, "missing_value", f"no {col}", raw)
     if problems:
         raise DataError(problems)
-    grouped = yields.groupby(["region", "crop"], sort=True)
+    grouped = yields.groupby(["region", "crop"], sort=True, observed=True)
     code = grouped.ngroup().to_numpy()
     cells = grouped.size().index.to_frame(index=False)[["region", "crop"]]
     years, col = np.unique(yr.astype(np.int64), return_inverse=True)
@@ -124,7 +124,8 @@ def reprice(yields, coverage_levels=(0.7, 0.8, 0.9), *, detrend: str = "linear",
     on_invalid : {"error", "skip"}
         A cell that cannot be rated (too few years, expected yield ≤ 0, constant yields for a
         kernel, non-positive yields for a parametric law, …) raises a DataError listing every
-        such cell, or with ``"skip"`` is left out and listed in ``result.attrs["skipped"]``.
+        such cell, or with ``"skip"`` is left out and listed in ``result.attrs["skipped"]``
+        (records of region, crop and reason: ``pd.DataFrame(result.attrs["skipped"])``).
     chunk_size : int
         Cells per chunk (memory ≈ chunk_size × years × levels × 8 bytes per temporary).
     progress : bool
@@ -212,10 +213,11 @@ def reprice(yields, coverage_levels=(0.7, 0.8, 0.9), *, detrend: str = "linear",
         result[RATE_COLUMNS[d]] = rates[d][keep].ravel()
     if "kde" not in densities:
         result = result.drop(columns="bandwidth")
-    result.attrs["skipped"] = pd.DataFrame({
-        "region": panel.cells["region"].to_numpy()[invalid],
-        "crop": panel.cells["crop"].to_numpy()[invalid],
-        "reason": reason[invalid].astype(str)})
+    # plain records, not a DataFrame: pandas compares attrs when it concatenates frames
+    result.attrs["skipped"] = [
+        {"region": r, "crop": c, "reason": str(w)} for r, c, w in zip(
+            panel.cells["region"].to_numpy()[invalid], panel.cells["crop"].to_numpy()[invalid],
+            reason[invalid], strict=True)]
     result.attrs["method"] = {"detrend": detrend, "adjustment": adjustment,
                               "density": list(densities), "bandwidth": bandwidth,
                               "rating_year": rating_year, "min_years": need}

@@ -6,7 +6,8 @@ Coble et al. 2010, *Review of the premium rating methodology for the federal cro
 program*), as implemented here:
 
 1. LCR_ct = indemnity_ct / liability_ct per county c and year t (赔款 / 保险金额);
-2. catastrophe cap (the historic "80/20" rule): each county's LCRs are capped at the
+2. catastrophe cap, in the spirit of RMA's historic "80/20" rule (the exact historic cap
+   differs in detail; here the percentile is a parameter): each county's LCRs are capped at the
    ``cat_quantile`` (default 80th) percentile of its own LCR history; the excess
    Σ (LCR_ct − cap_c)₊ · liability_ct is spread over all counties as a loading per unit of
    liability, L = Σ excess / Σ liability;

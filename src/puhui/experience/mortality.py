@@ -156,7 +156,9 @@ class AEResult:
     expected_table: str
 
     def summary(self) -> pd.DataFrame:
-        """The cells and an ``all`` row with the totals."""
+        """The cells and an ``all`` row with the totals (just the one cell when ``by`` is empty)."""
+        if not self.by:
+            return self.table.copy()
         tot = self.table[["exposure", "deaths", "expected"]].sum()
         lo, hi = poisson_interval(tot["deaths"], self.level)
         total = {c: "all" for c in self.by}

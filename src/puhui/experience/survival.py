@@ -4,7 +4,8 @@
   (1 − dⱼ/nⱼ)`` and cumulative hazard ``Ĥ(t) = Σ_{tⱼ ≤ t} dⱼ/nⱼ`` with right censoring and
   left truncation (``entry=``: a life enters the risk set at its purchase age, 投保年龄), by
   group, through :class:`lifelines.KaplanMeierFitter` / :class:`lifelines.NelsonAalenFitter`.
-  lifelines counts a life that enters at t in the risk set nⱼ at t (entry ≤ t ≤ exit).
+  In lifelines' estimate a life that enters at t is at risk only *after* t: the risk set is
+  ``nⱼ = #{entry < tⱼ ≤ exit}``; an event at the very time of entry is therefore refused.
 * :func:`cox_compare` — proportional-hazards comparison of groups (e.g. a disabled cohort vs
   the standard cohort), with left truncation, through :class:`lifelines.CoxPHFitter`.
 * :func:`age_scale` — policy records → entry and exit ages and a death flag, for curves on
@@ -33,7 +34,7 @@ import pandas as pd
 
 from ..errors import DataError, ParameterError, Problem
 from ..plots import label, new_axes
-from .mortality import _as_list, _date, _validated, _years, exact_age
+from .mortality import _as_list, _date, _validated, exact_age
 
 
 @dataclass(frozen=True)
@@ -330,22 +331,23 @@ def claim_delays(claims: pd.DataFrame, *, valuation_date, accident: str = "accid
     frame = _claims_validated(claims, val, accident, report, settlement, status)
     acc = frame[accident].to_numpy("datetime64[ns]")
     rep = frame[report].to_numpy("datetime64[ns]")
-    days = 365.25
-    delay = _years(rep - acc) * days
-    window = _years(np.datetime64(val, "ns") - acc) * days
+    delay = _days(rep - acc)
+    window = _days(np.datetime64(val, "ns") - acc)
     settled = (frame[status] == "closed").to_numpy()
     stl = frame[settlement].to_numpy("datetime64[ns]")
     end = np.where(settled, stl, np.datetime64(val, "ns"))
     from_ = rep if origin == "report" else acc
-    settle_delay = _years(end - from_) * days
+    settle_delay = _days(end - from_)
 
     tau = float(window.max()) if horizon is None else float(horizon)
     if tau < delay.max():
         raise ParameterError(f"horizon {tau} is shorter than the longest report delay "
                              f"{delay.max():g} days")
     # Right truncation → left truncation in reversed time Y = τ − D, entry τ − min(W, τ).
+    # lifelines puts a life entering at t at risk only after t; the Lynden-Bell risk set
+    # #{D_i ≤ d_j ≤ W_i} is inclusive, so entries move 10⁻⁶ day earlier (delays are in days).
     y = tau - delay
-    enter = tau - np.minimum(window, tau)
+    enter = tau - np.minimum(window, tau) - 1e-6
     km = KaplanMeierFitter().fit(y, np.ones_like(y), entry=enter)
     s = km.survival_function_.iloc[:, 0]
     ts = s.index.to_numpy(float)
@@ -387,6 +389,13 @@ def _fit_curves(cls, kind, data, duration, event, entry, by, alpha):
         for i in np.flatnonzero(~np.isfinite(w) | (w > t)):
             problems.append(Problem("data", entry, int(i) + 1, "end_before_start",
                                     "entry must be a number ≤ the duration", data[entry].iloc[i]))
+        at_entry = np.isfinite(w) & (w == t) & ok_event & (pd.Series(e).isin([1, True]))
+        for i in np.flatnonzero(at_entry.to_numpy()):
+            problems.append(Problem("data", event, int(i) + 1, "event_at_entry",
+                                    "an event at the entry time: the life is not yet at risk "
+                                    "(lifelines counts entry < t ≤ exit); check the record, or "
+                                    "date a same-day death to the end of the day",
+                                    data[entry].iloc[i]))
     if problems:
         raise DataError(problems)
     e = e.astype(bool)
@@ -407,6 +416,11 @@ def _fit_curves(cls, kind, data, duration, event, entry, by, alpha):
             "at_risk": et["at_risk"].to_numpy(), "observed": et["observed"].to_numpy(),
             "censored": et["censored"].to_numpy(), "entrance": et["entrance"].to_numpy()}))
     return SurvivalCurves(kind=kind, table=pd.concat(frames, ignore_index=True), fitters=fitters)
+
+
+def _days(delta) -> np.ndarray:
+    """Exact (fractional) days of a timedelta64 array: whole days stay whole numbers."""
+    return np.asarray(delta).astype("timedelta64[ns]") / np.timedelta64(1, "D")
 
 
 def _need(data, cols):

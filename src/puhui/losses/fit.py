@@ -84,6 +84,8 @@ class SeverityFitter:
         Maximised log-likelihood, ``2k − 2ℓ`` and ``k log n − 2ℓ``.
     k_ : int
         Number of estimated parameters.
+    fixed_ : dict
+        The parameters that were held fixed (validated copy of ``fixed``).
     n_, n_censored_ : float
         Number of observations (sum of weights) and of censored ones.
     converged_ : bool
@@ -124,6 +126,7 @@ class SeverityFitter:
         z, hess_norm = problem.maximise()
 
         self.family_ = fam.name
+        self.fixed_ = dict(fixed)
         self.data_ = data
         self.params_ = problem.natural(z)
         self.dist_ = fam.rv(**self.params_)
@@ -151,7 +154,7 @@ class SeverityFitter:
     def summary(self) -> pd.DataFrame:
         """Parameters with standard errors; fit statistics in ``.attrs``."""
         self._check_fitted()
-        fixed = self.fixed or {}
+        fixed = self.fixed_
         table = pd.DataFrame(
             {
                 "estimate": [self.params_[p] for p in self.params_],
