@@ -86,7 +86,11 @@ def test_experience_cells_reproduce_the_generator(hmb):
     np.testing.assert_array_equal(m["members_x"], m["members_y"])
     np.testing.assert_allclose(m["expected_amount"], m["basis_payout"], rtol=1e-9)
     np.testing.assert_allclose(m["expected_count"], m["basis_claims"], rtol=1e-9)
-    # reported claims never exceed the ultimate claims the generator made
-    assert (m["actual_count"] <= m["claims"]).all()
-    closed = m["policy_year"] < 2025  # little IBNR left for the older years
-    assert m.loc[closed, "actual_count"].sum() >= 0.99 * m.loc[closed, "claims"].sum()
+    # older years are nearly fully reported: reported claims are within 1% of the ultimate
+    # claims the generator made (an open claim may still close without payment)
+    closed = m["policy_year"] < 2025
+    rep, ult = m.loc[closed, "actual_count"].sum(), m.loc[closed, "claims"].sum()
+    assert abs(rep - ult) <= 0.01 * ult
+    # the last year is not: its unreported claims are the IBNR the review must estimate
+    last = m["policy_year"] == 2025
+    assert m.loc[last, "actual_count"].sum() < 0.95 * m.loc[last, "claims"].sum()
