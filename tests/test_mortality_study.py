@@ -122,6 +122,15 @@ def test_exposure_hand_computed_with_entry_ages():
     assert float(m["initial_exposure"].iloc[0]) == pytest.approx(1.0, rel=1e-12)
     summ = s.summary()
     assert summ["deaths"].tolist() == [0, 1]
+    # the same machinery counts lapses as the decrement (a lapse study by age)
+    # (no window: life 1 lapses on its 2nd anniversary, i.e. at exact age 32)
+    lapses = exposure_by_age(recs, decrement="lapse")
+    assert lapses["age"].tolist() == [30, 31, 32, 45]
+    assert lapses["deaths"].tolist() == [0, 0, 1, 0]
+    assert lapses["central_exposure"].iloc[2] == 0.0
+    assert lapses["initial_exposure"].iloc[2] == pytest.approx(1.0)  # exposed to next birthday
+    with pytest.raises(ParameterError, match="decrement"):
+        exposure_by_age(recs, decrement="surrender")
 
 
 @given(st.data())

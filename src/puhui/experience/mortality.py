@@ -72,7 +72,8 @@ def poisson_interval(count, level: float = 0.95) -> tuple[np.ndarray, np.ndarray
 def exposure_by_age(records: pd.DataFrame, *, by: Sequence[str] = (), study_start=None,
                     study_end=None, birth_date: str = "birth_date", entry_age: str = "entry_age",
                     entry_date: str = "entry_date", exit_date: str = "exit_date",
-                    exit_reason: str = "exit_reason", table: str = "records") -> pd.DataFrame:
+                    exit_reason: str = "exit_reason", decrement: str = "death",
+                    table: str = "records") -> pd.DataFrame:
     """Central and initial exposure and deaths by age (and ``by`` columns).
 
     Parameters
@@ -86,6 +87,9 @@ def exposure_by_age(records: pd.DataFrame, *, by: Sequence[str] = (), study_star
     study_start, study_end : date-like, optional
         The study window; time outside it is not counted and deaths outside it are not
         counted. Default: the whole observation of every record.
+    decrement : str
+        The exit reason counted as the event in column ``deaths`` (default ``"death"``;
+        ``"lapse"`` gives a lapse study by age, 退保率经验分析).
 
     Returns
     -------
@@ -116,7 +120,9 @@ def exposure_by_age(records: pd.DataFrame, *, by: Sequence[str] = (), study_star
     a0 = age0 + exact_age(origin, start)
     a1 = age0 + exact_age(origin, end)
     inside = end >= start
-    died = (frame[exit_reason].to_numpy() == "death") & inside & (end == exit_)
+    if decrement not in EXIT_REASONS:
+        raise ParameterError(f"decrement must be one of {EXIT_REASONS}, got {decrement!r}")
+    died = (frame[exit_reason].to_numpy() == decrement) & inside & (end == exit_)
     if study_start is not None:
         died &= exit_ >= _date(study_start, "study_start")
 
@@ -146,7 +152,7 @@ def exposure_by_age(records: pd.DataFrame, *, by: Sequence[str] = (), study_star
 
 
 @dataclass(frozen=True)
-class AEResult:
+class MortalityAE:
     """Actual vs expected deaths with exact Poisson intervals, one row per cell."""
 
     table: pd.DataFrame
@@ -216,7 +222,7 @@ class MortalityStudy:
     def actual_vs_expected(self, table: LifeTable | Mapping[object, LifeTable], *,
                            by: Sequence[str] | None = None, bands: Sequence[int] | None = None,
                            basis: str = "central", level: float = 0.95,
-                           table_by: str | None = None) -> AEResult:
+                           table_by: str | None = None) -> MortalityAE:
         """A/E against ``table`` by the ``by`` columns and age bands.
 
         Parameters
@@ -269,7 +275,7 @@ class MortalityStudy:
             agg["ae_upper"] = hi / agg["expected"].to_numpy()
         name = (table.name if isinstance(table, LifeTable)
                 else ", ".join(f"{k}: {v.name}" for k, v in table.items()))
-        return AEResult(table=agg, by=tuple(by), basis=basis, level=level, expected_table=name)
+        return MortalityAE(table=agg, by=tuple(by), basis=basis, level=level, expected_table=name)
 
     def graduate(self, *, order: int = 2, smoothing: float = 100.0,
                  where: Mapping[str, object] | None = None) -> Graduation:

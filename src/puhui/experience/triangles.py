@@ -214,6 +214,11 @@ def _records(claims, payments, value, development, as_of, excluded):
     if value == "incurred":
         _need(claims, ("paid", "case_reserve"), "claims", "an incurred triangle")
         amounts = claims["paid"].to_numpy(float) + claims["case_reserve"].to_numpy(float)
+        later = int((claims["payment_date"] > as_of).sum()) if "payment_date" in claims else 0
+        if later:
+            warnings.warn(f"{later} claim(s) have payments after as_of {as_of.date()}: an "
+                          "incurred triangle uses paid + case reserve as held in claims (its own "
+                          "valuation), not as at as_of", UserWarning, stacklevel=4)
     else:
         amounts = np.ones(n)
         if development == "payment_date" and payments is not None:
