@@ -2,6 +2,7 @@
 
     puhui demo [--out DIR]                     the main job on the bundled data
     puhui validate KIND PATH [--policies P]    check a table; exit 0 if good, 2 if not
+    puhui review PRODUCT.toml --data DIR --out DIR   retrospective review (精算回溯)
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
 
 Errors in the input are printed as a report (table, column, row, rule) without a traceback,
@@ -49,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep columns the schema does not know instead of reporting them")
     p.add_argument("--sheet", default=0, help="Excel sheet name or number (default: first)")
 
+    p = sub.add_parser("review", help="retrospective review (精算回溯) of a 惠民保 book")
+    p.add_argument("product", help="product file (TOML)")
+    p.add_argument("--data", required=True, help="folder with policies, claims, basis …")
+    p.add_argument("--out", required=True, help="output folder for the report")
+    p.add_argument("--as-of", default=None,
+                   help="valuation date YYYY-MM-DD (default: the data folder's, if stated)")
+    p.add_argument("--ibnr", default="bornhuetter_ferguson",
+                   choices=["bornhuetter_ferguson", "chain_ladder"],
+                   help="IBNR method spread into the A/E cells")
+
     p = sub.add_parser("datasets", help="bundled example data")
     p.add_argument("action", choices=["regenerate", "list"])
     p.add_argument("--out", default=None, help="folder to write to (default: the repo's data/)")
@@ -74,6 +85,16 @@ def _validate(args: argparse.Namespace) -> int:
                      extra_columns="keep" if args.keep_extra else "error", **related)
     print(f"OK: {args.path} is a valid '{args.kind}' table "
           f"({len(table):,} rows, {table.shape[1]} columns).")
+    return 0
+
+
+@command("review")
+def _review(args: argparse.Namespace) -> int:
+    from .huiminbao.workflows import run_review
+
+    folder = run_review(args.product, args.data, args.out, as_of=args.as_of,
+                        ibnr_method=args.ibnr)
+    print(f"Review written to {folder}/report.md")
     return 0
 
 
