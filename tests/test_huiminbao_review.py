@@ -103,3 +103,26 @@ def test_review_rejects_claims_after_the_valuation_date(result):
     with pytest.raises(puhui.ParameterError, match="ibnr_method"):
         review(Product.from_toml(example_product_path()), hmb.policies, hmb.claims,
                basis_from_planted(hmb.planted), as_of="2026-02-28", ibnr_method="magic")
+
+
+def test_cli_review_writes_a_report(tmp_path, capsys):
+    import json
+
+    from puhui.cli import main
+
+    data = puhui.datasets.data_dir() / "huiminbao"
+    assert main(["review", str(example_product_path()), "--data", str(data), "--out",
+                 str(tmp_path)]) == 0
+    doc = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Significant deviations" in doc and "preexisting" in doc
+    man = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert {"product", "policies", "claims", "basis"} <= set(man["inputs"])
+    assert (tmp_path / "figures" / "review_combined_ratio.png").stat().st_size > 1000
+    # a folder without a basis is a clear error, exit status 2
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("policies.parquet", "claims.csv"):
+        (bare / name).write_bytes((data / name).read_bytes())
+    assert main(["review", str(example_product_path()), "--data", str(bare), "--out",
+                 str(tmp_path / "o")]) == 2
+    assert "no pricing basis" in capsys.readouterr().err
