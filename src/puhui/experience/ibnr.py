@@ -237,13 +237,14 @@ def chain_ladder(triangle, *, average: str = "volume", n_periods: int = -1,
     mack = cl.MackChainladder().fit(dev)
     latest = _latest(triangle)
     ultimate = np.nan_to_num(np.asarray(mack.ultimate_.values, float)[:, 0, :, 0])
-    se = np.nan_to_num(np.asarray(mack.mack_std_err_.values, float)[:, 0, :, -1])
+    se = np.asarray(mack.mack_std_err_.values, float)[:, 0, :, -1]
     ibnr = ultimate - latest
+    se = np.where(np.isnan(se) & (ibnr == 0), 0.0, se)  # fully developed: no error; else NaN stays
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(ibnr != 0, se / ibnr, np.nan)
     by_origin = _frame(triangle, {"latest": latest, "cdf": _cdf_at_latest(triangle, dev),
                                   "ultimate": ultimate, "ibnr": ibnr, "mack_se": se, "cv": cv})
-    total_se = np.nan_to_num(np.asarray(mack.total_mack_std_err_, float)[:, 0])
+    total_se = np.asarray(mack.total_mack_std_err_, float)[:, 0]  # NaN where chainladder has none
     totals = _totals(triangle, by_origin, {"mack_se": total_se})
     with np.errstate(divide="ignore", invalid="ignore"):
         totals["cv"] = np.where(totals["ibnr"] != 0, totals["mack_se"] / totals["ibnr"], np.nan)

@@ -232,6 +232,24 @@ class Empirical:
         out = (inside_x - a * inside_w + width_part) / self._total
         return np.where(b > a, out, 0.0)[()]
 
+    def layer_second_moment(self, attachment, top):
+        """``E[(min(X, top) − min(X, attachment))²]`` from the losses inside the layer."""
+        a = np.asarray(attachment, dtype=float)
+        b = np.asarray(top, dtype=float)
+        a, b = np.broadcast_arrays(a, b)
+        ia, ib = self._count_le(a), self._count_le(b)
+        p1, s1 = self._power_sums(1.0)
+        p2, s2 = self._power_sums(2.0)
+        inside_x2 = self._range_sum(p2, s2, ia, ib)
+        inside_x = self._range_sum(p1, s1, ia, ib)
+        inside_w = self._range_sum(self._c0, self._t0, ia, ib)
+        tail = self._t0[ib]
+        with np.errstate(invalid="ignore"):
+            width_part = np.where(tail > 0, (b - a) ** 2 * tail, 0.0)
+            inside = inside_x2 - 2.0 * a * inside_x + a * a * inside_w
+        out = (np.maximum(inside, 0.0) + width_part) / self._total
+        return np.where(b > a, out, 0.0)[()]
+
     def rvs(self, size=None, seed=None):
         """Resample losses (bootstrap); ``seed``: int or ``numpy.random.Generator``."""
         rng = np.random.default_rng(seed)

@@ -200,14 +200,15 @@ def _lev_gpd_core(xi, sigma, v, k):
     with np.errstate(divide="ignore", invalid="ignore"):
         small = np.abs(z) < 1e-8
         ratio = np.where(small, 1.0 - 0.5 * z, np.log1p(z) / np.where(small, 1.0, z))
-        length = np.where(z <= -1.0, np.inf, (v / sigma) * ratio)
+        length = np.where((z <= -1.0) | np.isinf(v), np.inf, (v / sigma) * ratio)
     if k == 1:
         return sigma * _int_exp(1.0 - xi, length)
     if k != 2:  # pragma: no cover - dispatcher only sends k in {1, 2}
         raise AssertionError(k)
     use_series = np.abs(xi) * np.minimum(length, 1.0) < 1e-3
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        direct = (_int_exp(1.0 - 2.0 * xi, length) - _int_exp(1.0 - xi, length)) / xi
+        first = _int_exp(1.0 - 2.0 * xi, length)
+        direct = np.where(np.isinf(first), np.inf, (first - _int_exp(1.0 - xi, length)) / xi)
     out = np.where(use_series, 0.0, direct)
     if np.any(use_series):
         out = np.array(out, copy=True)

@@ -1,0 +1,175 @@
+"""Per-member payout moments of K designs: one line, and the joint law of the lines.
+
+One line with 起付线 ``d``, 赔付比例 ``r`` and 封顶线 ``C`` (on the payout) pays the layer
+``Y = r·(min(X, u) − min(X, d))`` with ``u = d + C/r`` (:class:`puhui.benefits.Benefit`). Its raw
+moments follow from the limited moments ``E[min(X, v)^j]`` of the cost law
+(:func:`puhui.losses.lev.lev_moment`; for experience an
+:class:`~puhui.losses.empirical.Empirical`, O(log N) per limit)::
+
+    E[Y^k] = r^k Σ_{j=1..k} C(k, j) (−d)^(k−j) (E[min(X, u)^j] − E[min(X, d)^j])
+
+(the binomial expansion of ``(min(X, u) − d)^k`` on ``X > d``; every term vanishes on ``X ≤ d``).
+
+Across lines a member's total payout is ``Σ_l Y_l``. Two quantities need the *joint* law of the
+lines, and for experience both are computed exactly on a lattice (written by hand; no library
+evaluates these multi-dimensional empirical sums on a grid):
+
+* the probability that no line pays, ``P(X_l ≤ d_l ∀ l)``: the members are binned by the rank
+  of each ``X_l`` among the distinct deductibles of line ``l``, and cumulative sums of the
+  L-dimensional histogram give the joint cdf at every lattice point (O(N + Π n_l));
+* ``E[Y_l Y_m]``: with ``Y = r((X − d)₊ − (X − u)₊)`` it is a signed sum of
+  ``G(α, β) = E[(X_l − α)₊ (X_m − β)₊] = Σ_{x_l>α, x_m>β} w (x_l x_m − β x_l − α x_m + αβ) / W``
+  at ``α ∈ {d_l, u_l}``, ``β ∈ {d_m, u_m}``, read from 2-D reverse cumulative sums of
+  histograms weighted by ``1, x_l, x_m, x_l x_m``.
+
+Limits whose lattice would be too large fall back to independence of the lines, and the caller
+is told which method was used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from puhui.losses.lev import lev_moment
+
+__all__ = ["layer_moments", "no_payout_probability", "cross_moment"]
+
+MAX_LATTICE = 8_000_000
+
+
+def layer_moments(law, deductible, payout_ratio, cap, orders=(1, 2, 3)) -> list[np.ndarray]:
+    """Raw moments ``E[Y^k]`` of the payout ``Y = min(r (X − d)₊, C)`` for each design.
+
+    Parameters
+    ----------
+    law : Empirical, frozen scipy law, or object with ``lev_moment(u, k)``
+        Law of the annual cost ``X`` of one member on one line (zeros included).
+    deductible, payout_ratio, cap : array_like, shape (K,)
+        起付线 ``d ≥ 0``, 赔付比例 ``r ∈ (0, 1]``, 封顶线 ``C > 0`` (``inf`` = no cap).
+    orders : sequence of int
+        The moments wanted (1, 2 and 3 at most).
+
+    Returns
+    -------
+    list of ndarray
+        ``E[Y^k]`` in yuan^k for each ``k`` in ``orders``.
+    """
+    d = np.asarray(deductible, dtype=float)
+    r = np.asarray(payout_ratio, dtype=float)
+    u = d + np.asarray(cap, dtype=float) / r
+    kmax = max(orders)
+    diffs = [None] + [lev_moment(law, u, j) - lev_moment(law, d, j) for j in range(1, kmax + 1)]
+    binom = {1: (1,), 2: (2, 1), 3: (3, 3, 1)}
+    out = []
+    for k in orders:
+        # Σ_j C(k, j) (−d)^(k−j) diff_j, j = 1..k
+        total = np.zeros(np.broadcast_shapes(d.shape, r.shape))
+        for j in range(1, k + 1):
+            total = total + binom[k][j - 1] * (-d) ** (k - j) * diffs[j]
+        out.append(np.maximum(r**k * total, 0.0))
+    return out
+
+
+def _ranks(values: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Number of lattice points strictly below each value (``x > points[j]`` ⇔ ``j < rank``)."""
+    return np.searchsorted(points, values, side="left")
+
+
+def no_payout_probability(costs: np.ndarray, weights: np.ndarray,
+                          deductibles: np.ndarray) -> np.ndarray | None:
+    """Exact ``P(X_l ≤ d_{k,l} for every line l)`` for each design ``k`` (nobody is paid).
+
+    Parameters
+    ----------
+    costs : ndarray, shape (n, L)
+        Annual cost of each member on each line.
+    weights : ndarray, shape (n,)
+        Member weights (exposure).
+    deductibles : ndarray, shape (K, L)
+        起付线 of each design and line.
+
+    Returns
+    -------
+    ndarray of shape (K,), or None when the lattice ``Π_l (n_l + 1)`` of distinct deductibles
+    exceeds :data:`MAX_LATTICE` cells (the caller then assumes independent lines).
+    """
+    n_lines = costs.shape[1]
+    points, index = [], []
+    for line in range(n_lines):
+        pts, inv = np.unique(deductibles[:, line], return_inverse=True)
+        points.append(pts)
+        index.append(inv.reshape(-1))
+    shape = tuple(p.size + 1 for p in points)
+    if np.prod(shape, dtype=np.int64) > MAX_LATTICE:
+        return None
+    total = float(weights.sum())
+    if total <= 0:
+        return np.full(deductibles.shape[0], np.nan)
+    anyc = np.any(costs > 0, axis=1)
+    xs, ws = costs[anyc], weights[anyc]
+    ranks = tuple(_ranks(xs[:, line], points[line]) for line in range(n_lines))
+    cell = np.ravel_multi_index(ranks, shape)
+    hist = np.bincount(cell, weights=ws, minlength=int(np.prod(shape))).reshape(shape)
+    hist.flat[0] += float(weights[~anyc].sum())  # members without any cost: rank 0 everywhere
+    for axis in range(n_lines):
+        hist = np.cumsum(hist, axis=axis)
+    return hist[tuple(index)] / total
+
+
+def cross_moment(x: np.ndarray, y: np.ndarray, weights: np.ndarray,
+                 layers_x: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 layers_y: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray | None:
+    """Exact ``E[Y_l Y_m]`` for each design, two lines of the same members.
+
+    Parameters
+    ----------
+    x, y : ndarray, shape (n,)
+        The members' annual costs on the two lines.
+    weights : ndarray, shape (n,)
+        Member weights.
+    layers_x, layers_y : tuple of ndarray, each shape (K,)
+        ``(d, r, C)`` of each design on the two lines.
+
+    Returns
+    -------
+    ndarray of shape (K,), or None when the 2-D lattice is larger than :data:`MAX_LATTICE`.
+    """
+    total = float(weights.sum())
+    both = (x > 0) & (y > 0)
+    xs, ys, ws = x[both], y[both], weights[both]
+    if xs.size == 0 or total <= 0:
+        return np.zeros(np.broadcast_shapes(*(np.shape(v) for v in (*layers_x, *layers_y))))
+    (dx, rx, cx), (dy, ry, cy) = layers_x, layers_y
+    ux, uy = dx + cx / rx, dy + cy / ry
+    # attachments at or beyond the largest cost never bind: (X − α)₊ = 0 there
+    ax = np.unique(np.concatenate([dx, ux]))
+    ay = np.unique(np.concatenate([dy, uy]))
+    ax, ay = ax[ax < xs.max()], ay[ay < ys.max()]
+    shape = (ax.size + 1, ay.size + 1)
+    if shape[0] * shape[1] > MAX_LATTICE:
+        return None
+    ix, iy = _ranks(xs, ax), _ranks(ys, ay)
+    cell = np.ravel_multi_index((ix, iy), shape)
+    size = shape[0] * shape[1]
+
+    def orthant(values):
+        h = np.bincount(cell, weights=values, minlength=size).reshape(shape)
+        # S[p, q] = Σ over members with rank_x ≥ p + 1 and rank_y ≥ q + 1  (x > ax[p], y > ay[q])
+        h = h[::-1, ::-1].cumsum(axis=0).cumsum(axis=1)[::-1, ::-1]
+        return np.pad(h[1:, 1:], ((0, 1), (0, 1)))  # index p ↔ attachment ax[p]; last = none
+
+    s1, sx, sy, sxy = (orthant(v) for v in (ws, ws * xs, ws * ys, ws * xs * ys))
+
+    def g(alpha, beta):
+        """E[(X − α)₊ (Y − β)₊] for attachments α, β (arrays of shape (K,))."""
+        p = np.searchsorted(ax, alpha, side="left")
+        q = np.searchsorted(ay, beta, side="left")
+        # α beyond the lattice (≥ max cost or inf) → the padded zero row
+        p = np.where((p < ax.size) & (ax[np.minimum(p, ax.size - 1)] == alpha), p, ax.size)
+        q = np.where((q < ay.size) & (ay[np.minimum(q, ay.size - 1)] == beta), q, ay.size)
+        a = np.where(np.isfinite(alpha), alpha, 0.0)
+        b = np.where(np.isfinite(beta), beta, 0.0)
+        return sxy[p, q] - b * sx[p, q] - a * sy[p, q] + a * b * s1[p, q]
+
+    e = g(dx, dy) - g(dx, uy) - g(ux, dy) + g(ux, uy)
+    return np.maximum(rx * ry * e / total, 0.0)
