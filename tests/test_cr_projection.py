@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import puhui
-from puhui._cr_projection import combined_ratio_distribution
+from puhui.ratios import combined_ratio_distribution
 from puhui.losses.frequency import Poisson
 
 SEV = stats.gamma(2, scale=500.0)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from .errors import ParameterError
-from .plots import label, new_axes
+from ..errors import ParameterError
+from ..plots import label, new_axes
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def combined_ratio_distribution(frequency, severity, *, premium: float,
     >>> round(d.mean(), 4)              # 100·1000/130000 + 0.1
     0.8692
     """
-    from .losses.aggregate import aggregate
+    from ..losses.aggregate import aggregate
 
     if not premium > 0:
         raise ParameterError(f"premium must be > 0, got {premium}")

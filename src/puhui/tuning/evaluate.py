@@ -1,0 +1,317 @@
+"""Evaluate a grid of designs on experience or a model: premium, combined ratio, risk, benefit.
+
+For each design ``k``, segment ``s`` (healthy / 既往症) and line ``l`` the payout per member is
+``Y = min(r (X − d)₊, C)``; :mod:`puhui.tuning.moments` gives its first three moments and the
+joint quantities. Per design (vectorised; the only Python loops run over lines × segments):
+
+* ``pure_premium`` (纯保费, expected claims per member) ``= Σ_s π_s Σ_l E[Y_{l,s}]`` with the
+  segment mix ``π_s``;
+* ``required_premium`` (所需保费) at the target combined ratio ``τ``:
+  ``P = (E[claims] + e) / (τ − v)``, ``v`` the variable expense rate, ``e`` the expense per member;
+* ``expected_cr`` (预期综合成本率) at the price ``P₀``: ``(E[claims] + e)/P₀ + v``;
+* ``benefit_ratio`` (赔付率) ``= E[claims]/P₀``;
+* ``prob_cr_above_100`` = P(CR > 100%) for a portfolio of ``N`` members (see
+  :mod:`puhui.tuning.risk`);
+* ``share_paid`` (获赔率) = P(any line pays) and ``payout_per_claimant`` (人均赔付)
+  ``= E[claims]/share_paid``;
+
+each also by segment (suffix ``_healthy`` / ``_preexisting``), and the expected claims of every
+line (``claims_<line>``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from puhui.errors import ParameterError
+from puhui.tuning.costs import CostModel, MemberCosts
+from puhui.tuning.grid import SEGMENTS, DesignGrid
+from puhui.tuning.moments import cross_moment, layer_moments, no_payout_probability
+from puhui.tuning.risk import exceedance_probability
+
+__all__ = ["evaluate", "Evaluation"]
+
+METRICS = ("pure_premium", "required_premium", "price", "expected_cr", "benefit_ratio",
+           "prob_cr_above_100", "share_paid", "payout_per_claimant")
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Metrics of every design of a grid (result of :func:`evaluate`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per design: the design table (:attr:`DesignGrid.designs`) followed by the
+        metrics (see the module docstring).
+    grid : DesignGrid
+        The designs evaluated.
+    assumptions : dict
+        Price, portfolio size and mix, expenses, target combined ratio, risk method, claim-level
+        CV and which joint computations were exact.
+    """
+
+    table: pd.DataFrame
+    grid: DesignGrid
+    assumptions: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def summary(self) -> pd.DataFrame:
+        """Key metrics of the current design and the range over the grid; assumptions in
+        ``.attrs``."""
+        cols = ["pure_premium", "required_premium", "expected_cr", "benefit_ratio",
+                "prob_cr_above_100", "share_paid", "payout_per_claimant"]
+        t = self.table
+        out = pd.DataFrame({"min": t[cols].min(), "median": t[cols].median(),
+                            "max": t[cols].max()})
+        cur = t[t["current"]]
+        if len(cur):
+            out.insert(0, "current", cur[cols].iloc[0])
+        out.index.name = "metric"
+        out.attrs.update(self.assumptions, designs=len(t))
+        return out
+
+    def by_segment(self) -> pd.DataFrame:
+        """Long table: one row per design × segment (``healthy``, ``preexisting``, ``total``)."""
+        metrics = ["pure_premium", "required_premium", "benefit_ratio", "share_paid",
+                   "payout_per_claimant"]
+        parts = []
+        for seg in (*SEGMENTS, "total"):
+            suffix = "" if seg == "total" else f"_{seg}"
+            part = pd.DataFrame({m: self.table[m + suffix].to_numpy() for m in metrics})
+            part.insert(0, "segment", seg)
+            part.insert(0, "design", self.table["design"].to_numpy())
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True).sort_values(
+            ["design", "segment"], kind="stable").reset_index(drop=True)
+
+    def frontier(self, cost: str = "required_premium", benefit: str = "pure_premium",
+                 feasible=None) -> pd.DataFrame:
+        """The Pareto frontier (see :func:`puhui.tuning.frontier.pareto_frontier`)."""
+        from puhui.tuning.frontier import pareto_frontier
+
+        table = self.table if feasible is None else self.table[np.asarray(feasible)]
+        return pareto_frontier(table, cost=cost, benefit=benefit)
+
+    def optimise(self, constraints=None, objective: str = "pure_premium",
+                 maximize: bool = True):
+        """The best design under ``constraints`` (see :func:`puhui.tuning.optimise.optimise`)."""
+        from puhui.tuning.optimise import optimise
+
+        return optimise(self, constraints, objective=objective, maximize=maximize)
+
+
+def _economics(product, target_combined_ratio, expenses):
+    target = product.target_combined_ratio if target_combined_ratio is None else float(
+        target_combined_ratio)
+    exp = product.expenses if expenses is None else expenses
+    v, e = float(exp.variable_rate), float(exp.per_member)
+    if not target > v:
+        raise ParameterError(f"target_combined_ratio ({target}) must exceed the variable expense "
+                             f"rate ({v}) to leave room for claims")
+    return target, v, e
+
+
+def _segment_values(values, name: str) -> dict[str, float]:
+    unknown = set(values) - set(SEGMENTS)
+    if unknown:
+        raise ParameterError(f"{name}: unknown segments {sorted(unknown)}; use {SEGMENTS}")
+    out = {s: float(values.get(s, 0.0)) for s in SEGMENTS}
+    if any(not np.isfinite(v) or v < 0 for v in out.values()) or sum(out.values()) <= 0:
+        raise ParameterError(f"{name}: values must be finite, ≥ 0 and not all 0")
+    return out
+
+
+def _mix(costs, members, mix) -> tuple[dict[str, float], float]:
+    """Segment shares π_s and portfolio size N."""
+    if isinstance(members, dict):
+        if mix is not None:
+            raise ParameterError("give the mix either by members per segment or by mix, "
+                                 "not both")
+        counts = _segment_values(members, "members")
+        n = sum(counts.values())
+        return {s: counts[s] / n for s in SEGMENTS}, n
+    weights = costs.members() if mix is None else _segment_values(mix, "mix")
+    total = sum(weights.values())
+    if total <= 0:
+        raise ParameterError("costs: the experience has no member-years")
+    shares = {s: weights[s] / total for s in SEGMENTS}
+    n = sum(costs.members().values()) if members is None else float(members)
+    if not (np.isfinite(n) and n > 0):
+        raise ParameterError(f"members: the portfolio size must be > 0, got {members!r}")
+    return shares, n
+
+
+def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, price=None,
+             members=None, mix=None, method: str = "np2", claim_cv: float = 0.0,
+             target_combined_ratio: float | None = None, expenses=None) -> Evaluation:
+    """Premium, combined ratio, P(CR > 100%), share paid and benefit ratio of every design.
+
+    Parameters
+    ----------
+    grid : DesignGrid
+        The designs (起付线 × 赔付比例 × 封顶线 per line and segment).
+    costs : MemberCosts or CostModel
+        Experience (member × line costs, exact joint law) or a fitted model (lines independent).
+    product : puhui.products.Product, optional
+        Source of the price, the expenses and the target combined ratio (default: the grid's).
+    price : float, array of shape (K,), or "required", optional
+        Price per member (元) at which the combined ratio, the benefit ratio and P(CR > 100%)
+        are computed: default the product's flat price; ``"required"`` uses each design's
+        required premium.
+    members : float or dict, optional
+        Portfolio size N in member-years for P(CR > 100%) (default: the experience's), or a
+        dict of member-years per segment (which then also sets the mix).
+    mix : dict, optional
+        Segment shares ``{"healthy": …, "preexisting": …}`` (default: the experience's).
+    method : {"np2", "normal"}
+        Approximation of the aggregate payout's distribution.
+    claim_cv : float, default 0
+        Parameter uncertainty: CV of a lognormal factor (mean 1) on next year's claim level,
+        mixed over in P(CR > 100%).
+    target_combined_ratio : float, optional
+        目标综合成本率 τ (default: the product's).
+    expenses : puhui.products.Expenses, optional
+        Expense assumptions (default: the product's): ``variable_rate`` of premium and
+        ``per_member`` yuan.
+
+    Returns
+    -------
+    Evaluation
+
+    Notes
+    -----
+    On experience, the share paid and the variance across lines are exact (lattice sums over
+    the members, :mod:`puhui.tuning.moments`); the third cumulant of a member's total payout
+    adds the lines' third cumulants (cross terms omitted; their effect on the portfolio's
+    skewness is of order ``1/√N``). On a model every joint quantity assumes independent lines.
+    ``assumptions`` records what was used.
+
+    Examples
+    --------
+    >>> from puhui.products import Product, example_product_path
+    >>> product = Product.from_toml(example_product_path())
+    >>> costs = MemberCosts([[0.0, 0.0, 0.0], [50_000.0, 0.0, 1_000.0]],
+    ...                     lines=[ln.name for ln in product.lines],
+    ...                     segment=["healthy", "healthy"])
+    >>> ev = evaluate(DesignGrid.current_design(product), costs)
+    >>> float(ev.table["pure_premium"].iloc[0])  # (0.8·30,000 + 0.6·1,000)/2
+    12300.0
+    """
+    product = grid.product if product is None else product
+    if product is None:
+        raise ParameterError("product: give the product (price, expenses, target CR)")
+    if not isinstance(costs, MemberCosts | CostModel):
+        raise ParameterError("costs: expected MemberCosts (experience) or CostModel (model)")
+    missing = [ln for ln in grid.lines if ln not in costs.lines]
+    if missing:
+        raise ParameterError(f"costs: no costs for the lines {missing} of the grid")
+    target, v, e = _economics(product, target_combined_ratio, expenses)
+    shares, n_total = _mix(costs, members, mix)
+    k = len(grid)
+    joint = isinstance(costs, MemberCosts)
+    exact_share, exact_var = joint, joint
+
+    seg = {}
+    line_claims = {ln: np.zeros(k) for ln in grid.lines}
+    for s in SEGMENTS:
+        m1, m2, m3, paid, terms = [], [], [], [], []
+        for line in grid.lines:
+            d, r, c = grid.line_terms(line, s)
+            law = costs.law(line, s)
+            a, b, g = layer_moments(law, d, r, c)
+            m1.append(a)
+            m2.append(b)
+            m3.append(g)
+            paid.append(np.asarray(law.sf(d), dtype=float))
+            terms.append((d, r, c))
+            line_claims[line] += shares[s] * a
+        m1, m2, m3, paid = (np.array(v_) for v_ in (m1, m2, m3, paid))
+        mean = m1.sum(axis=0)
+        var = (m2 - m1**2).sum(axis=0)
+        third = (m3 - 3 * m2 * m1 + 2 * m1**3).sum(axis=0)
+        share = None
+        if joint and shares[s] > 0:
+            x, w = costs.matrix(s)
+            cols = [costs.lines.index(ln) for ln in grid.lines]
+            dmat = np.stack([t[0] for t in terms], axis=1)
+            no_pay = no_payout_probability(x[:, cols], w, dmat)
+            if no_pay is None:
+                exact_share = False
+            else:
+                share = 1.0 - no_pay
+            for i in range(len(grid.lines)):
+                for j in range(i + 1, len(grid.lines)):
+                    cm = cross_moment(x[:, cols[i]], x[:, cols[j]], w, terms[i], terms[j])
+                    if cm is None:
+                        exact_var = False
+                        continue
+                    var = var + 2.0 * (cm - m1[i] * m1[j])
+        if share is None:
+            share = 1.0 - np.prod(1.0 - paid, axis=0)
+        seg[s] = {"mean": mean, "var": np.maximum(var, 0.0), "third": third, "share": share}
+
+    pure = sum(shares[s] * seg[s]["mean"] for s in SEGMENTS)
+    share_paid = sum(shares[s] * seg[s]["share"] for s in SEGMENTS)
+    required = (pure + e) / (target - v)
+    if isinstance(price, str):
+        if price != "required":
+            raise ParameterError(f"price: a number, an array or 'required', got {price!r}")
+        p0 = required
+    else:
+        if price is None:
+            if product.flat_price is None:
+                raise ParameterError("price: the product is priced by age band; give the "
+                                     "average price per member")
+            price = product.flat_price
+        p0 = np.broadcast_to(np.asarray(price, dtype=float), (k,))
+        if np.any(~np.isfinite(p0) | (p0 <= 0)):
+            raise ParameterError("price: must be finite and > 0 (元 per member)")
+    kappa = [sum(n_total * shares[s] * seg[s][key] for s in SEGMENTS)
+             for key in ("mean", "var", "third")]
+    threshold = n_total * (p0 * (1.0 - v) - e)
+    prob = exceedance_probability(threshold, *kappa, method=method, cv=claim_cv)
+
+    out = grid.designs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        metrics = {
+            "pure_premium": pure,
+            "required_premium": required,
+            "price": np.array(p0, dtype=float),
+            "expected_cr": (pure + e) / p0 + v,
+            "benefit_ratio": pure / p0,
+            "prob_cr_above_100": np.broadcast_to(prob, (k,)),
+            "share_paid": share_paid,
+            "payout_per_claimant": np.where(share_paid > 0, pure / share_paid, np.nan),
+        }
+        for s in SEGMENTS:
+            sm, ss = seg[s]["mean"], seg[s]["share"]
+            metrics[f"pure_premium_{s}"] = sm
+            metrics[f"required_premium_{s}"] = (sm + e) / (target - v)
+            metrics[f"benefit_ratio_{s}"] = sm / p0
+            metrics[f"share_paid_{s}"] = ss
+            metrics[f"payout_per_claimant_{s}"] = np.where(ss > 0, sm / ss, np.nan)
+        for line in grid.lines:
+            metrics[f"claims_{line}"] = line_claims[line]
+    table = pd.concat([out, pd.DataFrame(metrics)], axis=1)
+    assumptions = {
+        "source": "experience" if joint else "model",
+        "members": n_total,
+        "mix": shares,
+        "price": "required premium" if isinstance(price, str) else (
+            float(p0[0]) if np.all(p0 == p0[0]) else "per design"),
+        "target_combined_ratio": target,
+        "variable_expense_rate": v,
+        "expense_per_member": e,
+        "risk_method": method,
+        "claim_cv": float(claim_cv),
+        "share_paid": "exact joint (lattice)" if exact_share else "lines independent",
+        "variance": "exact joint (lattice)" if exact_var else "lines independent",
+        "skewness": "sum of the lines' third cumulants (cross terms omitted)",
+    }
+    return Evaluation(table=table, grid=grid, assumptions=assumptions)
