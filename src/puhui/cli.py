@@ -3,6 +3,7 @@
     puhui demo [--out DIR]                     the main job on the bundled data
     puhui validate KIND PATH [--policies P]    check a table; exit 0 if good, 2 if not
     puhui review PRODUCT.toml --data DIR --out DIR   retrospective review (精算回溯)
+    puhui reprice YIELDS --coverage 0.7 0.8 0.9 --out RATES   batch crop rates
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
 
 Errors in the input are printed as a report (table, column, row, rule) without a traceback,
@@ -60,6 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["bornhuetter_ferguson", "chain_ladder"],
                    help="IBNR method spread into the A/E cells")
 
+    p = sub.add_parser("reprice", help="batch premium rates for every region × crop × coverage")
+    p.add_argument("yields", help="yields table (region, crop, year, yield[, area]): CSV, "
+                   "Parquet or .xlsx")
+    p.add_argument("--coverage", nargs="+", type=float, default=[0.7, 0.8, 0.9],
+                   help="coverage levels θ (保障水平), e.g. 0.7 0.8 0.9")
+    p.add_argument("--out", required=True, help="rate table to write (.csv or .parquet); a "
+                   "manifest is written beside it as OUT.manifest.json")
+    p.add_argument("--detrend", default="linear", choices=["linear", "quadratic", "robust",
+                                                           "none"])
+    p.add_argument("--adjustment", default="additive",
+                   choices=["additive", "multiplicative", "heteroscedastic"])
+    p.add_argument("--bandwidth", default="silverman", choices=["silverman", "scott", "cv"])
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="leave out cells that cannot be rated (listed in the manifest) instead "
+                   "of stopping")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     p = sub.add_parser("datasets", help="bundled example data")
     p.add_argument("action", choices=["regenerate", "list"])
     p.add_argument("--out", default=None, help="folder to write to (default: the repo's data/)")
@@ -95,6 +113,18 @@ def _review(args: argparse.Namespace) -> int:
     folder = run_review(args.product, args.data, args.out, as_of=args.as_of,
                         ibnr_method=args.ibnr)
     print(f"Review written to {folder}/report.md")
+    return 0
+
+
+@command("reprice")
+def _reprice(args: argparse.Namespace) -> int:
+    from .agri.workflows import run_reprice
+
+    path = run_reprice(args.yields, args.out, coverage_levels=args.coverage,
+                       detrend=args.detrend, adjustment=args.adjustment,
+                       bandwidth=args.bandwidth, skip_invalid=args.skip_invalid,
+                       progress=not args.no_progress)
+    print(f"Rates written to {path}")
     return 0
 
 
