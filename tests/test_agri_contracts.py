@@ -225,3 +225,30 @@ def test_burn_analysis():
     fig, ax = plt.subplots()
     assert b.plot(ax=ax) is ax
     plt.close(fig)
+
+
+def test_contracts_are_layers_of_the_loss_core():
+    from puhui.benefits import Layer
+    from puhui.losses.empirical import Empirical
+    from puhui.losses.payout import expected_payout
+
+    y = np.array([0.0, 120.0, 300.0, 380.0, 400.0, 520.0])
+    rain = np.array([20.0, 100.0, 150.0, 210.0])
+    cases = [
+        (YieldCover(500.0, 0.8, 2.6), (y,)),
+        (CostCover(900.0, 550.0, 2.5), (y,)),
+        (RevenueCover(500.0, 0.8, 2.5), (y, np.array([3.0, 2.0, 2.2, 2.6, 3.1, 1.9]))),
+        (AreaYieldCover(600.0, 0.9, 800.0, loss_limit_level=0.3), (y,)),
+        (WeatherIndexCover(200.0, 100.0, 500.0), (rain,)),
+        (PriceIndexCover(3.0, 2000.0), (np.array([3.5, 2.5, 0.5]),)),
+    ]
+    for contract, obs in cases:
+        layer = contract.layer()
+        assert isinstance(layer, Layer)
+        x = contract.money_loss(*obs)
+        np.testing.assert_allclose(layer.pay(x), contract.pay(*obs), rtol=1e-12, atol=1e-9)
+        # the loss core prices the layer on the empirical money losses: the burn cost
+        assert float(expected_payout(Empirical(x), layer)) == pytest.approx(
+            contract.pay(*obs).mean(), rel=1e-12)
+    with pytest.raises(ParameterError, match="scalar"):
+        YieldCover(500.0, np.array([0.7, 0.8]), 2.6).layer()

@@ -2,8 +2,13 @@
 
 Every contract maps what is observed (a yield, a price, an index) to a loss variable x and pays
 a layer of it: ``share · min((x − attachment)₊, limit)`` — the layer of the loss core
-(architecture: every benefit is a stack of layers). Parameters broadcast, so one object can hold
-a whole grid of designs.
+(architecture: every benefit is a stack of layers). Parameters broadcast elementwise with the
+observations, so one object can hold a whole grid of designs.
+
+For a contract with scalar terms, ``layer()`` returns the same cover as a
+:class:`puhui.benefits.Layer` on the money loss ``money_loss(...)`` (元, ≥ 0) — attachment 0,
+limit the sum insured, share 1 — so ``contract.layer().pay(contract.money_loss(obs))`` equals
+``contract.pay(obs)`` and the loss core's pricing functions apply to it.
 
 ==================  ============================  ==========  ==============  ===============
 contract            loss variable x (per 亩)        attachment  limit           share
@@ -34,6 +39,15 @@ def layer_pay(x, attachment=0.0, limit=np.inf, share=1.0):
     """share · min((x − attachment)₊, limit), vectorised and broadcasting (a loss-core layer)."""
     x = np.asarray(x, dtype=float)
     return share * np.minimum(np.maximum(x - attachment, 0.0), limit)
+
+
+def core_layer(limit=np.inf):
+    """The loss core's :class:`puhui.benefits.Layer` (attachment 0, share 1) on a money loss."""
+    from ..benefits import Layer
+
+    if np.ndim(limit):
+        raise ParameterError("layer() describes one design: give the contract scalar terms")
+    return Layer(0.0, float(limit), 1.0)
 
 
 def _positive(name, value):
@@ -88,6 +102,14 @@ class YieldCover:
         """Indemnity per unit area (元)."""
         return layer_pay(self.loss(yields), 0.0, self.guarantee, self.price)
 
+    def money_loss(self, yields):
+        """(θμ − y)₊ × price (元/亩), the loss the layer() pays on."""
+        return np.maximum(self.loss(yields), 0.0) * self.price
+
+    def layer(self):
+        """This cover as a loss-core Layer on :meth:`money_loss` (limit = sum insured)."""
+        return core_layer(self.sum_insured)
+
     def expected_payout(self, model):
         """Expected indemnity under a fitted :class:`~puhui.agri.YieldModel`."""
         return self.price * model.expected_shortfall(self.guarantee)
@@ -140,6 +162,13 @@ class CostCover:
 
     def pay(self, yields):
         return layer_pay(self.loss(yields), 0.0, self.sum_insured, 1.0)
+
+    def money_loss(self, yields):
+        return np.maximum(self.loss(yields), 0.0)
+
+    def layer(self):
+        """This cover as a loss-core Layer on :meth:`money_loss` (limit = sum insured)."""
+        return core_layer(self.sum_insured)
 
     def expected_payout(self, model):
         """E[min((θμ − Y)₊ · price, SI)] under a YieldModel (one layer of the shortfall)."""
@@ -206,6 +235,14 @@ class RevenueCover:
         return layer_pay(self.loss(yields, harvest_price), 0.0,
                          self.revenue_guarantee(harvest_price), 1.0)
 
+    def money_loss(self, yields, harvest_price):
+        return np.maximum(self.loss(yields, harvest_price), 0.0)
+
+    def layer(self):
+        """A loss-core Layer on :meth:`money_loss`; no limit is needed (revenue ≥ 0 keeps the
+        loss below the guarantee, which moves with the harvest price)."""
+        return core_layer(np.inf)
+
     def burn_rate(self, yields, harvest_prices):
         """Mean indemnity over joint (yield, price) scenarios or years / sum insured."""
         return np.mean(self.pay(yields, harvest_prices), axis=-1) / self.sum_insured
@@ -249,6 +286,15 @@ class AreaYieldCover:
 
     def pay(self, area_yields):
         return self.liability * self.payment_factor(area_yields)
+
+    def money_loss(self, area_yields):
+        """(T − y)₊ × liability / (T − λμ) (元), the loss the layer() pays on."""
+        width = self.trigger - np.asarray(self.loss_limit_level, float) * self.expected_yield
+        return np.maximum(self.trigger - _nonneg_obs("area_yields", area_yields), 0.0) * \
+            self.liability / width
+
+    def layer(self):
+        return core_layer(self.liability)
 
     def expected_payout(self, model):
         """Expected indemnity under a YieldModel of the area yield."""

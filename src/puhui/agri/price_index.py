@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .contracts import layer_pay
+from .contracts import core_layer, layer_pay
 from .weather import _month_day
 
 
@@ -47,6 +47,15 @@ class PriceIndexCover:
         if not np.all(np.isfinite(p)) or np.any(p < 0):
             raise ParameterError("average prices must be finite and ≥ 0")
         return layer_pay(self.target_price - p, 0.0, self.target_price, self.insured_quantity)
+
+    def money_loss(self, average_price):
+        """(P_target − P̄)₊ × Q (元), the loss the layer() pays on."""
+        return np.maximum(self.target_price - np.asarray(average_price, float), 0.0) * \
+            self.insured_quantity
+
+    def layer(self):
+        """This cover as a loss-core Layer on :meth:`money_loss` (limit = sum insured)."""
+        return core_layer(self.sum_insured)
 
     def burn_rate(self, average_prices):
         """Mean payout over historical (or simulated) average prices / sum insured."""

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .contracts import layer_pay
+from .contracts import core_layer, layer_pay
 
 _HOWS = ("sum", "mean", "max", "min", "run_below", "run_above", "days_below", "days_above")
 
@@ -164,6 +164,14 @@ class WeatherIndexCover:
         width = np.abs(np.asarray(self.trigger, float) - self.exit)
         return layer_pay(self.loss(index), 0.0, width, self.tick)
 
+    def money_loss(self, index):
+        """tick × distance past the trigger (元), the loss the layer() pays on."""
+        return np.maximum(self.loss(index), 0.0) * self.tick
+
+    def layer(self):
+        """This cover as a loss-core Layer on :meth:`money_loss` (limit = sum insured)."""
+        return core_layer(self.sum_insured)
+
 
 @dataclass(frozen=True)
 class TieredIndexCover:
@@ -173,7 +181,8 @@ class TieredIndexCover:
     (drought, freeze), increasing for ``"excess"`` (heat, rain) — and the cumulative ``shares``
     paid once each is reached (inclusive), e.g. a freeze cover with thresholds (−3, −5, −7) °C
     and shares (0.5, 0.7, 0.9). As layers: one franchise step of SI × (share_k − share_{k−1})
-    per threshold.
+    per threshold (the loss core's LayerStack holds one franchise jump, so the steps are
+    computed here directly).
 
     Examples
     --------

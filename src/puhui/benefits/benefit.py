@@ -154,7 +154,7 @@ class Benefit:
             [np.zeros(grid + (1,)), np.cumsum(r[..., :-1] * width[..., :-1], axis=-1)], axis=-1
         )
         room = remaining[..., None] - paid_before
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             by_cap = np.where(r > 0, room / np.where(r > 0, r, 1.0), np.where(room > 0, np.inf, 0))
         limit = np.clip(by_cap, 0.0, width)
         if np.any(np.asarray(franchise)):

@@ -151,7 +151,9 @@ class LayerStack:
             try:
                 grid = np.broadcast_shapes(grid, at.shape, size.shape)
             except ValueError:
-                raise ParameterError("jump_at, jump_size: shapes do not broadcast with the layers")
+                raise ParameterError(
+                    "jump_at, jump_size: shapes do not broadcast with the layers"
+                ) from None
             self.jump_at = np.broadcast_to(at, grid)
             self.jump_size = np.broadcast_to(size, grid)
             self.attachment = np.broadcast_to(self.attachment, grid + shape[-1:])

@@ -96,8 +96,7 @@ class Empirical:
                 raise ParameterError("weights: the weights sum to 0")
         self._sums: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._mean = float(self._power_sums(1.0)[0][-1] / self._total)
-        dev = (self._x - self._mean) ** 2
-        self._var = float((dev.sum() if self._w is None else dev @ self._w) / self._total)
+        self._var: float | None = None  # computed on first use (a centred pass over the data)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -169,7 +168,10 @@ class Empirical:
         return self._mean
 
     def var(self) -> float:
-        """``Var[X]`` of the empirical law (``ddof = 0``), in yuan²."""
+        """``Var[X]`` of the empirical law (``ddof = 0``), in yuan², from centred values."""
+        if self._var is None:
+            dev = (self._x - self._mean) ** 2
+            self._var = float((dev.sum() if self._w is None else dev @ self._w) / self._total)
         return self._var
 
     def std(self) -> float:
@@ -227,7 +229,7 @@ class Empirical:
         inside_x = self._range_sum(p1, s1, ia, ib)
         inside_w = self._range_sum(self._c0, self._t0, ia, ib)
         tail = self._t0[ib]
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             width_part = np.where(tail > 0, (b - a) * tail, 0.0)
         out = (inside_x - a * inside_w + width_part) / self._total
         return np.where(b > a, out, 0.0)[()]
@@ -244,7 +246,7 @@ class Empirical:
         inside_x = self._range_sum(p1, s1, ia, ib)
         inside_w = self._range_sum(self._c0, self._t0, ia, ib)
         tail = self._t0[ib]
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             width_part = np.where(tail > 0, (b - a) ** 2 * tail, 0.0)
             inside = inside_x2 - 2.0 * a * inside_x + a * a * inside_w
         out = (np.maximum(inside, 0.0) + width_part) / self._total

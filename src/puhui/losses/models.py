@@ -306,7 +306,8 @@ class Spliced(_LossModel):
         x = _arr(x)
         t, w = self.threshold, self.tail_weight
         below = (1 - w) * _arr(self.body.cdf(np.minimum(x, t))) / self._f_t
-        above = 1 - w + w * _arr(self.tail.cdf(x))
+        # 1 − w·S_G, not 1 − w + w·G: scipy's genpareto.cdf is wrong for |ξ| < ~1e−17
+        above = 1 - w * _arr(self.tail.sf(x))
         return np.where(x < 0, 0.0, np.where(x <= t, below, above))[()]
 
     def sf(self, x):

@@ -1,12 +1,37 @@
 """Benefit tuning (方案调优): design grids, evaluation, constraints, Pareto frontier, optimiser.
 
->>> from puhui.tuning import DesignGrid, MemberCosts, evaluate
+An actuary states the ranges of 起付线, 赔付比例 and 封顶线 (and the 既往症 terms) to consider
+(:class:`DesignGrid`), evaluates every design on member-level experience (:class:`MemberCosts`)
+or a fitted model (:class:`CostModel`) with :func:`evaluate`, and picks a design on the
+price–benefit frontier (:func:`pareto_frontier`) or the best one under constraints
+(:func:`optimise`). See ``docs/tuning.md``.
+
+>>> from puhui.tuning import Constraints, DesignGrid, MemberCosts, evaluate, optimise
 """
 
 from __future__ import annotations
 
 from puhui.tuning.costs import CostModel, MemberCosts
 from puhui.tuning.evaluate import Evaluation, evaluate
+from puhui.tuning.frontier import pareto_frontier, pareto_mask
 from puhui.tuning.grid import DesignGrid
+from puhui.tuning.optimise import Choice, Constraints, optimise
+from puhui.tuning.plots import plot_frontier, plot_heatmap
+from puhui.tuning.risk import exceedance_probability, np2_cdf
 
-__all__ = ["CostModel", "DesignGrid", "Evaluation", "MemberCosts", "evaluate"]
+__all__ = [
+    "Choice",
+    "Constraints",
+    "CostModel",
+    "DesignGrid",
+    "Evaluation",
+    "MemberCosts",
+    "evaluate",
+    "exceedance_probability",
+    "np2_cdf",
+    "optimise",
+    "pareto_frontier",
+    "pareto_mask",
+    "plot_frontier",
+    "plot_heatmap",
+]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
 from puhui.losses.empirical import Empirical
-from puhui.losses.lev import lev_moment
+from puhui.losses.models import ZeroInflated
 
 __all__ = ["MemberCosts", "CostModel"]
 
@@ -178,34 +178,18 @@ class MemberCosts:
                 f"preexisting={m['preexisting']:.0f} member-years)")
 
 
-class _ZeroInflated:
-    """``X = 0`` with probability ``1 − q``, else ``X ~ law`` (the law of a positive cost).
-
-    ``E[min(X, u)^k] = q·E[min(Y, u)^k]``; ``S(x) = q·S_Y(x)`` for ``x ≥ 0``.
-    """
-
-    def __init__(self, q: float, law):
-        self.q = float(q)
-        self.law = law
-
-    def lev_moment(self, u, k):
-        return self.q * lev_moment(self.law, u, k)
-
-    def sf(self, x):
-        x = np.asarray(x, dtype=float)
-        return np.where(x < 0, 1.0, self.q * np.asarray(self.law.sf(np.maximum(x, 0.0))))
-
-
 class CostModel:
     """A fitted cost model per line × segment: cost probability and positive-cost law.
 
     Parameters
     ----------
-    laws : mapping ``(line, segment) → (q, law)``
-        ``q`` — probability that a member has a covered cost on the line in the year;
-        ``law`` — the annual cost given it is positive: a frozen ``scipy.stats`` law (closed-form
-        limited moments, see :func:`puhui.losses.lev.lev_moment`) or an object with
-        ``lev_moment(u, k)`` and ``sf(x)``.
+    laws : mapping ``(line, segment) → law`` or ``→ (q, severity)``
+        The law of a member's annual cost on the line, zeros included: a loss model with
+        ``lev_moment(u, k)`` and ``sf(x)`` (e.g. :class:`puhui.losses.models.ZeroInflated`), or a
+        pair ``(q, severity)`` — the probability ``0 < q ≤ 1`` of a covered cost in the year and
+        the law of the cost when positive (a frozen ``scipy.stats`` law with closed-form limited
+        moments, see :func:`puhui.losses.lev.lev_moment`, or any loss model), turned into
+        ``ZeroInflated(1 − q, severity)``.
     members : mapping segment → float
         Member-years per segment (the portfolio mix and size).
 
@@ -232,17 +216,24 @@ class CostModel:
         for key, value in laws.items():
             try:
                 line, seg = key
-                q, law = value
             except (TypeError, ValueError):
-                raise ParameterError(f"laws[{key!r}]: expected key (line, segment) and value "
-                                     "(q, law)") from None
+                raise ParameterError(f"laws: key {key!r} is not (line, segment)") from None
             if seg not in SEGMENTS:
                 raise ParameterError(f"laws[{key!r}]: unknown segment {seg!r}; use {SEGMENTS}")
-            if not 0 <= float(q) <= 1:
-                raise ParameterError(f"laws[{key!r}]: probability q must lie in [0, 1]")
-            if not hasattr(law, "sf"):
-                raise ParameterError(f"laws[{key!r}]: the law needs an sf method")
-            self._laws[(str(line), seg)] = _ZeroInflated(q, law)
+            if isinstance(value, tuple):
+                try:
+                    q, severity = value
+                    q = float(q)
+                except (TypeError, ValueError):
+                    raise ParameterError(f"laws[{key!r}]: expected (q, severity)") from None
+                if not 0 < q <= 1:
+                    raise ParameterError(f"laws[{key!r}]: probability q must lie in (0, 1], "
+                                         f"got {q!r}")
+                value = ZeroInflated(1.0 - q, severity)
+            if not (hasattr(value, "sf") and hasattr(value, "lev_moment")
+                    or hasattr(value, "dist")):
+                raise ParameterError(f"laws[{key!r}]: the law needs lev_moment and sf")
+            self._laws[(str(line), seg)] = value
             if line not in lines:
                 lines.append(str(line))
         missing = [(ln, s) for ln in lines for s in SEGMENTS if (ln, s) not in self._laws]

@@ -52,11 +52,16 @@ class Evaluation:
     assumptions : dict
         Price, portfolio size and mix, expenses, target combined ratio, risk method, claim-level
         CV and which joint computations were exact.
+    moments : dict
+        Per segment, arrays of shape (K,) of a member's total payout: ``mean``, ``var`` and
+        ``third`` (third cumulant); under ``"aggregate"`` the cumulants of the portfolio's
+        aggregate payout and the threshold ``T`` with ``CR > 100% ⇔ S > T``.
     """
 
     table: pd.DataFrame
     grid: DesignGrid
     assumptions: dict = field(default_factory=dict)
+    moments: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -219,16 +224,24 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
 
     seg = {}
     line_claims = {ln: np.zeros(k) for ln in grid.lines}
+    present = costs.members()
     for s in SEGMENTS:
+        if present[s] <= 0:
+            if shares[s] > 0:
+                raise ParameterError(f"the mix gives segment {s!r} a share of {shares[s]:.3g} "
+                                     "but the costs have no member-years there")
+            nan = np.full(k, np.nan)
+            seg[s] = {"mean": nan, "var": nan, "third": nan, "share": nan}
+            continue
         m1, m2, m3, paid, terms = [], [], [], [], []
         for line in grid.lines:
             d, r, c = grid.line_terms(line, s)
             law = costs.law(line, s)
-            a, b, g = layer_moments(law, d, r, c)
+            a, b, g, p = layer_moments(law, d, r, c)
             m1.append(a)
             m2.append(b)
             m3.append(g)
-            paid.append(np.asarray(law.sf(d), dtype=float))
+            paid.append(p)
             terms.append((d, r, c))
             line_claims[line] += shares[s] * a
         m1, m2, m3, paid = (np.array(v_) for v_ in (m1, m2, m3, paid))
@@ -256,8 +269,9 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
             share = 1.0 - np.prod(1.0 - paid, axis=0)
         seg[s] = {"mean": mean, "var": np.maximum(var, 0.0), "third": third, "share": share}
 
-    pure = sum(shares[s] * seg[s]["mean"] for s in SEGMENTS)
-    share_paid = sum(shares[s] * seg[s]["share"] for s in SEGMENTS)
+    used = [s for s in SEGMENTS if shares[s] > 0]
+    pure = sum(shares[s] * seg[s]["mean"] for s in used)
+    share_paid = sum(shares[s] * seg[s]["share"] for s in used)
     required = (pure + e) / (target - v)
     if isinstance(price, str):
         if price != "required":
@@ -272,7 +286,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
         p0 = np.broadcast_to(np.asarray(price, dtype=float), (k,))
         if np.any(~np.isfinite(p0) | (p0 <= 0)):
             raise ParameterError("price: must be finite and > 0 (元 per member)")
-    kappa = [sum(n_total * shares[s] * seg[s][key] for s in SEGMENTS)
+    kappa = [sum(n_total * shares[s] * seg[s][key] for s in used)
              for key in ("mean", "var", "third")]
     threshold = n_total * (p0 * (1.0 - v) - e)
     prob = exceedance_probability(threshold, *kappa, method=method, cv=claim_cv)
@@ -314,4 +328,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
         "variance": "exact joint (lattice)" if exact_var else "lines independent",
         "skewness": "sum of the lines' third cumulants (cross terms omitted)",
     }
-    return Evaluation(table=table, grid=grid, assumptions=assumptions)
+    moments = {s: {key: seg[s][key] for key in ("mean", "var", "third")} for s in SEGMENTS}
+    moments["aggregate"] = {"mean": kappa[0], "var": kappa[1], "third": kappa[2],
+                            "threshold": threshold}
+    return Evaluation(table=table, grid=grid, assumptions=assumptions, moments=moments)

@@ -120,8 +120,10 @@ class DesignGrid:
     >>> grid = DesignGrid.from_product(product, deductible=[10_000, 20_000],
     ...                                payout_ratio=[0.7, 0.8, 0.9],
     ...                                lines=["in_catalogue", "out_of_catalogue"])
-    >>> len(grid), grid.designs["in_catalogue.preexisting.deductible"].tolist()[:3]
-    (6, [20000.0, 20000.0, 20000.0])
+    >>> len(grid)  # 2 × 3, plus the current design (its out-of-catalogue ratio 0.7 is off-grid)
+    7
+    >>> grid.designs["in_catalogue.preexisting.deductible"].tolist()[:3]  # doubled, as now
+    [20000.0, 20000.0, 20000.0]
     """
 
     def __init__(self, lines, terms, axes: pd.DataFrame | None = None, current=None,
@@ -294,7 +296,9 @@ class DesignGrid:
     def from_frame(cls, product, frame: pd.DataFrame) -> DesignGrid:
         """Designs given explicitly: columns ``<line>.<segment>.<term>``; others from ``product``.
 
-        Columns that are not term columns are kept as axis columns (labels of the designs).
+        Columns that are not term columns are kept as axis columns (labels of the designs);
+        ``design`` and ``current`` are recomputed, so an edited :attr:`designs` table can be
+        passed back.
         """
         if not isinstance(frame, pd.DataFrame) or len(frame) == 0:
             raise ParameterError("frame: expected a non-empty DataFrame of designs")
@@ -302,6 +306,8 @@ class DesignGrid:
         terms = np.broadcast_to(base, (len(frame), *base.shape[1:])).copy()
         labels = {}
         for col in frame.columns:
+            if col in ("design", "current"):  # recomputed (a designs table can be passed back)
+                continue
             parts = str(col).split(".")
             if len(parts) == 3 and parts[2] in TERMS:
                 line, seg, term = parts

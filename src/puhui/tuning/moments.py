@@ -1,8 +1,9 @@
 """Per-member payout moments of K designs: one line, and the joint law of the lines.
 
 One line with 起付线 ``d``, 赔付比例 ``r`` and 封顶线 ``C`` (on the payout) pays the layer
-``Y = r·(min(X, u) − min(X, d))`` with ``u = d + C/r`` (:class:`puhui.benefits.Benefit`). Its raw
-moments follow from the limited moments ``E[min(X, v)^j]`` of the cost law
+``Y = r·(min(X, u) − min(X, d))`` with ``u = d + C/r`` (:class:`puhui.benefits.Benefit`). Its mean
+and second moment come from :mod:`puhui.losses.payout`; the third moment, which NP2 needs and
+that module does not give, from the limited moments ``E[min(X, v)^j]`` of the cost law
 (:func:`puhui.losses.lev.lev_moment`; for experience an
 :class:`~puhui.losses.empirical.Empirical`, O(log N) per limit)::
 
@@ -30,44 +31,48 @@ from __future__ import annotations
 
 import numpy as np
 
+from puhui.benefits.benefit import Benefit
 from puhui.losses.lev import lev_moment
+from puhui.losses.payout import expected_payout, payout_probability, payout_second_moment
 
 __all__ = ["layer_moments", "no_payout_probability", "cross_moment"]
 
 MAX_LATTICE = 8_000_000
 
 
-def layer_moments(law, deductible, payout_ratio, cap, orders=(1, 2, 3)) -> list[np.ndarray]:
-    """Raw moments ``E[Y^k]`` of the payout ``Y = min(r (X − d)₊, C)`` for each design.
+def layer_moments(law, deductible, payout_ratio, cap) -> tuple[np.ndarray, ...]:
+    """``E[Y]``, ``E[Y²]``, ``E[Y³]`` and ``P(Y > 0)`` of ``Y = min(r (X − d)₊, C)`` per design.
 
     Parameters
     ----------
-    law : Empirical, frozen scipy law, or object with ``lev_moment(u, k)``
+    law : Empirical, frozen scipy law, or loss model with ``lev_moment(u, k)`` and ``sf``
         Law of the annual cost ``X`` of one member on one line (zeros included).
     deductible, payout_ratio, cap : array_like, shape (K,)
         起付线 ``d ≥ 0``, 赔付比例 ``r ∈ (0, 1]``, 封顶线 ``C > 0`` (``inf`` = no cap).
-    orders : sequence of int
-        The moments wanted (1, 2 and 3 at most).
 
     Returns
     -------
-    list of ndarray
-        ``E[Y^k]`` in yuan^k for each ``k`` in ``orders``.
+    tuple of ndarray
+        ``(E[Y], E[Y²], E[Y³], P(Y > 0))`` in yuan, yuan², yuan³ and probability.
+
+    Notes
+    -----
+    The first two moments and the payout probability are those of
+    :mod:`puhui.losses.payout` for ``Benefit(d, r, C)``; the third is
+    ``r³ [ΔLEV₃ − 3d ΔLEV₂ + 3d² ΔLEV₁]`` with ``ΔLEV_j = E[min(X, u)^j] − E[min(X, d)^j]``.
     """
-    d = np.asarray(deductible, dtype=float)
-    r = np.asarray(payout_ratio, dtype=float)
-    u = d + np.asarray(cap, dtype=float) / r
-    kmax = max(orders)
-    diffs = [None] + [lev_moment(law, u, j) - lev_moment(law, d, j) for j in range(1, kmax + 1)]
-    binom = {1: (1,), 2: (2, 1), 3: (3, 3, 1)}
-    out = []
-    for k in orders:
-        # Σ_j C(k, j) (−d)^(k−j) diff_j, j = 1..k
-        total = np.zeros(np.broadcast_shapes(d.shape, r.shape))
-        for j in range(1, k + 1):
-            total = total + binom[k][j - 1] * (-d) ** (k - j) * diffs[j]
-        out.append(np.maximum(r**k * total, 0.0))
-    return out
+    benefit = Benefit(deductible=deductible, payout_ratio=payout_ratio, cap=cap)
+    st = benefit.stack()
+    a, top, r = st.attachment[..., 0], st.top[..., 0], st.share[..., 0]
+    m1 = np.asarray(expected_payout(law, benefit), dtype=float)
+    m2 = np.asarray(payout_second_moment(law, benefit), dtype=float)
+    diff = {j: lev_moment(law, top, j) - lev_moment(law, a, j) for j in (2, 3)}
+    with np.errstate(invalid="ignore"):
+        layer = np.where(top > a, lev_moment(law, top, 1) - lev_moment(law, a, 1), 0.0)
+        third = diff[3] - 3.0 * a * diff[2] + 3.0 * a * a * layer
+    m3 = np.maximum(r**3 * third, 0.0)
+    prob = np.asarray(payout_probability(law, benefit), dtype=float)
+    return m1, m2, m3, prob
 
 
 def _ranks(values: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -145,6 +150,8 @@ def cross_moment(x: np.ndarray, y: np.ndarray, weights: np.ndarray,
     ax = np.unique(np.concatenate([dx, ux]))
     ay = np.unique(np.concatenate([dy, uy]))
     ax, ay = ax[ax < xs.max()], ay[ay < ys.max()]
+    if ax.size == 0 or ay.size == 0:  # no design's layer reaches the largest costs
+        return np.zeros(np.broadcast_shapes(dx.shape, dy.shape))
     shape = (ax.size + 1, ay.size + 1)
     if shape[0] * shape[1] > MAX_LATTICE:
         return None

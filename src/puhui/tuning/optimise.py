@@ -1,0 +1,195 @@
+"""Constraints and the best design over a grid (最优方案), exact and deterministic.
+
+The actuary states what a design must satisfy — the price within the budget (预算), the
+expected combined ratio (综合成本率) at or below target, the probability of a loss
+(P(CR > 100%)) at most α, a minimum benefit ratio (赔付率) or share of members paid — and what to
+maximise (usually the expected payout per member, i.e. the benefit handed back to members). Over a
+grid the optimum is found exactly by filtering and sorting; ties (objective values within a
+relative 1e-12) go to the lower required premium, then to the lower design number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from puhui.errors import ParameterError
+
+__all__ = ["Constraints", "Choice", "optimise"]
+
+TIE_RTOL = 1e-12
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Constraints on a design's metrics (any left as ``None`` is not imposed).
+
+    Parameters
+    ----------
+    max_price : float, optional
+        Budget (预算): ``required_premium ≤ max_price`` (元 per member).
+    max_combined_ratio : float, optional
+        ``expected_cr ≤ max_combined_ratio`` at the evaluation's price (e.g. the target 0.95).
+    max_prob_loss : float, optional
+        α: ``prob_cr_above_100 ≤ α``.
+    min_benefit_ratio : float, optional
+        ``benefit_ratio ≥`` this (expected claims / premium at the evaluation's price).
+    min_share_paid : float, optional
+        ``share_paid ≥`` this (share of members receiving a payout).
+    bounds : mapping column → (low, high), optional
+        Any other column of the evaluation table within ``[low, high]`` (``None`` = open).
+
+    Examples
+    --------
+    >>> Constraints(max_price=109.0, max_prob_loss=0.05).limits()
+    [('required_premium', '<=', 109.0), ('prob_cr_above_100', '<=', 0.05)]
+    """
+
+    max_price: float | None = None
+    max_combined_ratio: float | None = None
+    max_prob_loss: float | None = None
+    min_benefit_ratio: float | None = None
+    min_share_paid: float | None = None
+    bounds: Mapping = field(default_factory=dict)
+
+    def limits(self) -> list[tuple[str, str, float]]:
+        """The constraints as ``(column, "<=" or ">=", value)``."""
+        out = []
+        for attr, col, op in (("max_price", "required_premium", "<="),
+                              ("max_combined_ratio", "expected_cr", "<="),
+                              ("max_prob_loss", "prob_cr_above_100", "<="),
+                              ("min_benefit_ratio", "benefit_ratio", ">="),
+                              ("min_share_paid", "share_paid", ">=")):
+            value = getattr(self, attr)
+            if value is not None:
+                value = float(value)
+                if np.isnan(value):
+                    raise ParameterError(f"{attr}: must be a number, got NaN")
+                out.append((col, op, value))
+        for col, pair in dict(self.bounds).items():
+            try:
+                lo, hi = pair
+            except (TypeError, ValueError):
+                raise ParameterError(f"bounds[{col!r}]: expected (low, high)") from None
+            if lo is not None:
+                out.append((col, ">=", float(lo)))
+            if hi is not None:
+                out.append((col, "<=", float(hi)))
+        return out
+
+    def slack(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Slack of every design on every constraint (≥ 0 satisfied), one column each."""
+        out = {}
+        for col, op, value in self.limits():
+            if col not in table.columns:
+                raise ParameterError(f"constraint on {col!r}: no such column in the table")
+            x = table[col].to_numpy(float)
+            out[f"{col} {op} {value:g}"] = value - x if op == "<=" else x - value
+        return pd.DataFrame(out, index=table.index)
+
+    def feasible(self, table: pd.DataFrame) -> np.ndarray:
+        """Mask of the designs meeting every constraint (NaN metrics fail)."""
+        s = self.slack(table)
+        if s.shape[1] == 0:
+            return np.ones(len(table), bool)
+        return np.all(s.to_numpy() >= 0, axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Choice:
+    """The chosen design (result of :func:`optimise`).
+
+    Attributes
+    ----------
+    design : int or None
+        The chosen design's number (``None`` when no design is feasible).
+    row : Series or None
+        Its row of the evaluation table.
+    objective, maximize : str, bool
+        What was optimised.
+    constraints : Constraints
+    feasible_designs, designs : int
+        How many designs meet the constraints, out of how many.
+    slack : DataFrame
+        Slack of the chosen design on each constraint (0 = binding).
+    """
+
+    design: int | None
+    row: pd.Series | None
+    objective: str
+    maximize: bool
+    constraints: Constraints
+    feasible_designs: int
+    designs: int
+    slack: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """One row per constraint: limit, the chosen design's value, slack, binding."""
+        rows = []
+        for col, op, value in self.constraints.limits():
+            got = np.nan if self.row is None else float(self.row[col])
+            slack = (value - got) if op == "<=" else (got - value)
+            rows.append({"constraint": f"{col} {op}", "limit": value, "value": got,
+                         "slack": slack, "binding": bool(np.isclose(slack, 0.0, atol=1e-9,
+                                                                     rtol=1e-9))})
+        out = pd.DataFrame(rows, columns=["constraint", "limit", "value", "slack", "binding"])
+        out.attrs.update(design=self.design, objective=self.objective, maximize=self.maximize,
+                         feasible_designs=self.feasible_designs, designs=self.designs)
+        return out
+
+
+def optimise(evaluation, constraints: Constraints | None = None, *,
+             objective: str = "pure_premium", maximize: bool = True) -> Choice:
+    """The best design of an evaluated grid under the constraints (exact over the grid).
+
+    Parameters
+    ----------
+    evaluation : Evaluation or DataFrame
+        Result of :func:`puhui.tuning.evaluate.evaluate` (or its ``table``).
+    constraints : Constraints, optional
+        What a design must meet (default: nothing).
+    objective : str, default "pure_premium"
+        Column to optimise, e.g. ``pure_premium`` (expected payout per member),
+        ``share_paid``, ``required_premium`` (with ``maximize=False``).
+    maximize : bool, default True
+
+    Returns
+    -------
+    Choice
+        ``design is None`` when no design meets the constraints.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"design": [0, 1, 2], "required_premium": [90.0, 105.0, 120.0],
+    ...                       "pure_premium": [70.0, 82.0, 95.0]})
+    >>> optimise(table, Constraints(max_price=109.0)).design
+    1
+    """
+    table = getattr(evaluation, "table", evaluation)
+    if not isinstance(table, pd.DataFrame):
+        raise ParameterError("evaluation: expected an Evaluation or a DataFrame")
+    if objective not in table.columns:
+        raise ParameterError(f"objective: no column {objective!r} in the table")
+    constraints = Constraints() if constraints is None else constraints
+    ok = constraints.feasible(table)
+    obj = table[objective].to_numpy(float)
+    ok &= ~np.isnan(obj)
+    n_ok = int(ok.sum())
+    if n_ok == 0:
+        return Choice(None, None, objective, maximize, constraints, 0, len(table),
+                      constraints.slack(table.iloc[:0]))
+    idx = np.flatnonzero(ok)
+    vals = obj[idx] if maximize else -obj[idx]
+    best = vals.max()
+    tied = idx[vals >= best - TIE_RTOL * max(abs(best), 1.0)]
+    price = (table["required_premium"].to_numpy(float)[tied]
+             if "required_premium" in table.columns else np.zeros(tied.size))
+    ids = table["design"].to_numpy()[tied] if "design" in table.columns else tied
+    pick = tied[np.lexsort((ids, price))[0]]
+    row = table.iloc[pick]
+    design = int(row["design"]) if "design" in table.columns else int(pick)
+    return Choice(design, row, objective, maximize, constraints, n_ok, len(table),
+                  constraints.slack(table.iloc[[pick]]))
