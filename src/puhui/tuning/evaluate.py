@@ -95,7 +95,7 @@ class Evaluation:
         return pd.concat(parts, ignore_index=True).sort_values(
             ["design", "segment"], kind="stable").reset_index(drop=True)
 
-    def frontier(self, cost: str = "required_premium", benefit: str = "pure_premium",
+    def frontier(self, cost: str = "required_premium", benefit: str = "share_paid",
                  feasible=None) -> pd.DataFrame:
         """The Pareto frontier (see :func:`puhui.tuning.frontier.pareto_frontier`)."""
         from puhui.tuning.frontier import pareto_frontier

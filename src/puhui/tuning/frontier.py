@@ -53,7 +53,7 @@ def pareto_mask(cost, benefit) -> np.ndarray:
 
 
 def pareto_frontier(table: pd.DataFrame, cost: str = "required_premium",
-                    benefit: str = "pure_premium") -> pd.DataFrame:
+                    benefit: str = "share_paid") -> pd.DataFrame:
     """Rows of ``table`` on the Pareto frontier of ``cost`` (min) against ``benefit`` (max).
 
     Parameters
@@ -62,9 +62,11 @@ def pareto_frontier(table: pd.DataFrame, cost: str = "required_premium",
         One row per design, e.g. :attr:`puhui.tuning.evaluate.Evaluation.table`.
     cost : str, default "required_premium"
         Column to minimise (所需保费, or ``price``, ``expected_cr`` …).
-    benefit : str, default "pure_premium"
-        Column to maximise: expected payout per member (纯保费 = 人均赔付), ``share_paid``
-        (获赔率), ``payout_per_claimant`` …
+    benefit : str, default "share_paid"
+        Column to maximise: the share of members paid (获赔率), ``payout_per_claimant``,
+        ``benefit_ratio`` at a fixed price … Note that against ``required_premium`` the expected
+        payout per member (``pure_premium``) is no trade-off at all — the required premium is an
+        increasing affine function of it, so every design would be on that "frontier".
 
     Returns
     -------

@@ -34,7 +34,7 @@ def _table(evaluation):
     return getattr(evaluation, "table", evaluation)
 
 
-def plot_frontier(evaluation, *, cost: str = "required_premium", benefit: str = "pure_premium",
+def plot_frontier(evaluation, *, cost: str = "required_premium", benefit: str = "share_paid",
                   chosen: int | None = None, ax=None):
     """Scatter of every design (cost vs benefit) with the Pareto frontier, the chosen design and
     the current design marked; returns the Axes.
