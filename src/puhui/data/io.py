@@ -53,8 +53,9 @@ def read_table(source, *, sheet_name=0, encoding: str | None = None,
     if suffix in PARQUET_SUFFIXES:
         return pd.read_parquet(path)
     if suffix in EXCEL_SUFFIXES:
-        return pd.read_excel(path, sheet_name=sheet_name, dtype=str, keep_default_na=False,
-                             engine="openpyxl")
+        raw = pd.read_excel(path, sheet_name=sheet_name, dtype=str, keep_default_na=False,
+                            engine="openpyxl", header=None)
+        return _with_header(raw)
     if suffix == ".xls":
         raise ParameterError(f"{path.name}: old .xls workbooks are not supported; "
                              "save the sheet as .xlsx or CSV")
@@ -73,11 +74,22 @@ def _read_csv(path: Path, encoding: str | None, sep: str) -> pd.DataFrame:
             text = raw.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                           na_values=[], skipinitialspace=False)
+        raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                          na_values=[], skipinitialspace=False, header=None)
+        return _with_header(raw)
     raise DataError([Problem(path.name, None, None, "encoding",
                              f"cannot decode the file as {' or '.join(tried)}; save it as UTF-8 "
                              "or GBK/GB18030")])
+
+
+def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """First row as the header, kept as written: pandas' own header reading renames a repeated
+    name ('premium' → 'premium.1'), which would hide a duplicated column from validation."""
+    if raw.empty:
+        return pd.DataFrame()
+    out = raw.iloc[1:].reset_index(drop=True)
+    out.columns = [str(c) for c in raw.iloc[0].tolist()]
+    return out
 
 
 def load(source, kind: str, **related) -> pd.DataFrame:
