@@ -158,6 +158,8 @@ def test_member_costs_from_tables_pivots_and_trends():
     assert only.members() == {"healthy": 1.0, "preexisting": 0.5}
     with pytest.raises(ParameterError, match="not in policies"):
         MemberCosts.from_tables(policies.iloc[1:], costs)
+    with pytest.raises(ParameterError, match=r"\['y'\] are not among"):
+        MemberCosts.from_tables(policies, costs, lines=["x"])
 
 
 def test_member_costs_validation():
@@ -277,6 +279,7 @@ def test_evaluate_price_required_and_per_segment_members(small_case, product):
 @pytest.mark.parametrize("kwargs, match", [
     ({"price": -1.0}, "price"),
     ({"price": "cheap"}, "price"),
+    ({"price": [100.0, 110.0]}, "one per design"),
     ({"target_combined_ratio": 0.05}, "variable expense"),
     ({"mix": {"sick": 1.0}}, "unknown segments"),
     ({"members": 0.0}, "portfolio size"),
@@ -341,3 +344,41 @@ def test_lattice_sums_match_brute_force(seed):
         y = [np.minimum(r[j, i] * np.maximum(x[:, i] - d[j, i], 0), c[j, i]) for i in range(2)]
         assert no_pay[j] == pytest.approx(w @ ((y[0] == 0) & (y[1] == 0)) / w.sum(), abs=1e-14)
         assert cm[j] == pytest.approx(w @ (y[0] * y[1]) / w.sum(), rel=1e-9, abs=1e-9)
+
+
+# -- the documented example on the bundled data --------------------------------------------------
+
+
+def test_docs_example_runs_and_matches_the_quoted_numbers():
+    """docs/tuning.md's example, executed as written; the numbers the page quotes are pinned
+    here, and the chosen design is checked by brute force on the bundled members."""
+    import re
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tuning.md").read_text("utf-8")
+    code = re.search(r"## Example \(bundled data\)\n\n```python\n(.*?)```", text, re.S).group(1)
+    scope: dict = {}
+    exec(compile(code.replace("print(", "(lambda *a, **k: None)("), "tuning.md", "exec"),
+         scope)
+    plt.close("all")
+    ev, choice, costs, grid = scope["ev"], scope["choice"], scope["costs"], scope["grid"]
+    cur = ev.table[ev.table["current"]].iloc[0]
+    assert cur["pure_premium"] == pytest.approx(126.68, abs=0.005)
+    assert cur["required_premium"] == pytest.approx(148.69, abs=0.005)
+    assert cur["share_paid"] == pytest.approx(0.0148, abs=5e-5)
+    row = choice.row
+    assert (row["deductible"], row["payout_ratio"], row["preexisting_deductible_multiple"],
+            row["preexisting_payout_share"]) == (30_000, 0.6, 1.0, 0.5)
+    assert row["expected_cr"] == pytest.approx(0.897, abs=5e-4)
+    assert row["prob_cr_above_100"] == pytest.approx(0.023, abs=5e-4)
+    # brute force: apply the chosen design to every member of the trended 2025 book
+    mix = costs.members()
+    total = 0.0
+    for j, s in enumerate(SEGMENTS):
+        x, w = costs.matrix(s)
+        t = grid.terms[choice.design, :, j]
+        total += (np.minimum(t[:, 1] * np.maximum(x - t[:, 0], 0.0), t[:, 2]).sum(axis=1)
+                  @ w)
+    assert row["pure_premium"] == pytest.approx(total / sum(mix.values()), rel=1e-10)

@@ -17,7 +17,7 @@ from puhui.tuning.frontier import pareto_frontier, pareto_mask
 from puhui.tuning.grid import DesignGrid
 from puhui.tuning.optimise import Constraints, optimise
 from puhui.tuning.plots import plot_frontier, plot_heatmap
-from tests.test_tuning import LINES, synthetic_costs
+from test_tuning import LINES, synthetic_costs
 
 
 def dominated_brute_force(c, b):
@@ -95,6 +95,16 @@ def test_constraints_bounds_minimum_and_summary():
     assert summ["binding"].tolist() == [False, False, False, True]
     cheapest = optimise(table, objective="required_premium", maximize=False)
     assert cheapest.design == 0
+    # lexicographic: the most members paid, then the most generous among them
+    lex = pd.DataFrame({"design": [0, 1, 2, 3], "required_premium": [90.0, 95.0, 99.0, 80.0],
+                        "share_paid": [0.02, 0.02, 0.02, 0.01],
+                        "pure_premium": [60.0, 70.0, 65.0, 99.0]})
+    assert optimise(lex, objective="share_paid").design == 0  # tie → lower premium
+    assert optimise(lex, objective=["share_paid", "pure_premium"]).design == 1
+    assert optimise(lex, objective=["share_paid", "pure_premium"],
+                    maximize=[True, False]).design == 0
+    with pytest.raises(ParameterError, match="direction"):
+        optimise(lex, objective=["share_paid"], maximize=[True, False])
     with pytest.raises(ParameterError, match="no column"):
         optimise(table, objective="nothing")
     with pytest.raises(ParameterError, match="no such column"):

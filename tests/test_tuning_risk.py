@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from puhui.losses.aggregate_dist import ApproxAggregate
+from puhui.losses.aggregate_dist import AccuracyWarning, ApproxAggregate
 from puhui.products import Product, example_product_path
 from puhui.tuning.costs import MemberCosts
 from puhui.tuning.evaluate import evaluate
 from puhui.tuning.grid import DesignGrid
 from puhui.tuning.risk import exceedance_probability, np2_cdf
-from tests.test_tuning import LINES, synthetic_costs
+from test_tuning import LINES, synthetic_costs
 
 
 def test_np2_matches_the_scalar_approximation_of_the_loss_core():
@@ -42,6 +42,13 @@ def test_np2_against_the_exact_gamma_tail(shape):
     assert np.allclose(approx, [0.10, 0.05, 0.01], atol=3e-3)
     normal = exceedance_probability(x, mean, var, third, method="normal")
     assert np.abs(approx - [0.10, 0.05, 0.01]).max() < np.abs(normal - [0.10, 0.05, 0.01]).max()
+
+
+def test_np2_warns_and_falls_back_when_the_third_moment_is_infinite():
+    with pytest.warns(AccuracyWarning, match="normal"):
+        got = exceedance_probability([110.0, 120.0], 100.0, 100.0, [np.inf, 500.0])
+    assert got[0] == pytest.approx(stats.norm.sf(1.0), rel=1e-12)
+    assert got[1] == pytest.approx(exceedance_probability(120.0, 100.0, 100.0, 500.0))
 
 
 def test_np2_limits_and_degenerate_laws():

@@ -96,7 +96,8 @@ class MemberCosts:
             ``policy_id``, ``benefit_line``, ``cost`` (annual covered cost, yuan); a member
             with no row on a line had no cost there.
         lines : sequence of str, optional
-            Lines to keep, in this order (default: the lines found, sorted).
+            The lines, in this order (default: the lines found, sorted); every cost row must be
+            on one of them.
         policy_year : int or sequence of int, optional
             Keep only these policy years (保单年度).
         trend : float, default 0
@@ -127,6 +128,10 @@ class MemberCosts:
             raise ParameterError("policies: policy_id must be unique (one row per member-year)")
         pos = ids.get_indexer(costs["policy_id"])
         line_idx = pd.Index(lines).get_indexer(costs["benefit_line"])
+        other = sorted(set(costs["benefit_line"][line_idx < 0].astype(str)))
+        if other:
+            raise ParameterError(f"costs: benefit lines {other} are not among lines={list(lines)}"
+                                 "; filter the costs table first to leave a line out")
         keep_rows = (pos >= 0) & (line_idx >= 0)
         if policy_year is None and np.any(pos < 0):
             raise ParameterError("costs: rows for policy_ids not in policies")

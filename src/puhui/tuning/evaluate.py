@@ -103,8 +103,7 @@ class Evaluation:
         table = self.table if feasible is None else self.table[np.asarray(feasible)]
         return pareto_frontier(table, cost=cost, benefit=benefit)
 
-    def optimise(self, constraints=None, objective: str = "pure_premium",
-                 maximize: bool = True):
+    def optimise(self, constraints=None, objective="pure_premium", maximize=True):
         """The best design under ``constraints`` (see :func:`puhui.tuning.optimise.optimise`)."""
         from puhui.tuning.optimise import optimise
 
@@ -283,7 +282,11 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
                 raise ParameterError("price: the product is priced by age band; give the "
                                      "average price per member")
             price = product.flat_price
-        p0 = np.broadcast_to(np.asarray(price, dtype=float), (k,))
+        try:
+            p0 = np.broadcast_to(np.asarray(price, dtype=float), (k,))
+        except ValueError:
+            raise ParameterError(f"price: give one number or {k} prices (one per design), got "
+                                 f"shape {np.shape(price)}") from None
         if np.any(~np.isfinite(p0) | (p0 <= 0)):
             raise ParameterError("price: must be finite and > 0 (元 per member)")
     kappa = [sum(n_total * shares[s] * seg[s][key] for s in used)

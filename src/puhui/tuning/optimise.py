@@ -3,14 +3,15 @@
 The actuary states what a design must satisfy — the price within the budget (预算), the
 expected combined ratio (综合成本率) at or below target, the probability of a loss
 (P(CR > 100%)) at most α, a minimum benefit ratio (赔付率) or share of members paid — and what to
-maximise (usually the expected payout per member, i.e. the benefit handed back to members). Over a
-grid the optimum is found exactly by filtering and sorting; ties (objective values within a
-relative 1e-12) go to the lower required premium, then to the lower design number.
+maximise (usually the expected payout per member, i.e. the benefit handed back to members, or the
+share of members paid — several objectives are taken lexicographically). Over a grid the optimum
+is found exactly by filtering and sorting; ties (objective values within a relative 1e-12) go to
+the lower required premium, then to the lower design number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,7 +110,7 @@ class Choice:
     row : Series or None
         Its row of the evaluation table.
     objective, maximize : str, bool
-        What was optimised.
+        What was optimised (several objectives joined by " > "; the first one's direction).
     constraints : Constraints
     feasible_designs, designs : int
         How many designs meet the constraints, out of how many.
@@ -142,7 +143,8 @@ class Choice:
 
 
 def optimise(evaluation, constraints: Constraints | None = None, *,
-             objective: str = "pure_premium", maximize: bool = True) -> Choice:
+             objective: str | Sequence[str] = "pure_premium",
+             maximize: bool | Sequence[bool] = True) -> Choice:
     """The best design of an evaluated grid under the constraints (exact over the grid).
 
     Parameters
@@ -151,15 +153,19 @@ def optimise(evaluation, constraints: Constraints | None = None, *,
         Result of :func:`puhui.tuning.evaluate.evaluate` (or its ``table``).
     constraints : Constraints, optional
         What a design must meet (default: nothing).
-    objective : str, default "pure_premium"
-        Column to optimise, e.g. ``pure_premium`` (expected payout per member),
-        ``share_paid``, ``required_premium`` (with ``maximize=False``).
-    maximize : bool, default True
+    objective : str or sequence of str, default "pure_premium"
+        Column(s) to optimise, e.g. ``pure_premium`` (expected payout per member),
+        ``share_paid``, ``required_premium`` (with ``maximize=False``). Several columns are
+        optimised lexicographically: the second decides among designs tied on the first, …
+    maximize : bool or sequence of bool, default True
+        Direction of each objective column.
 
     Returns
     -------
     Choice
-        ``design is None`` when no design meets the constraints.
+        ``design is None`` when no design meets the constraints. Remaining ties (within a
+        relative 1e-12 on every objective) go to the lower required premium, then to the lower
+        design number.
 
     Examples
     --------
@@ -171,25 +177,33 @@ def optimise(evaluation, constraints: Constraints | None = None, *,
     table = getattr(evaluation, "table", evaluation)
     if not isinstance(table, pd.DataFrame):
         raise ParameterError("evaluation: expected an Evaluation or a DataFrame")
-    if objective not in table.columns:
-        raise ParameterError(f"objective: no column {objective!r} in the table")
+    keys = [objective] if isinstance(objective, str) else list(objective)
+    senses = [maximize] * len(keys) if isinstance(maximize, bool) else list(maximize)
+    if not keys or len(senses) != len(keys):
+        raise ParameterError("objective, maximize: give one direction per objective column")
+    for key in keys:
+        if key not in table.columns:
+            raise ParameterError(f"objective: no column {key!r} in the table")
     constraints = Constraints() if constraints is None else constraints
     ok = constraints.feasible(table)
-    obj = table[objective].to_numpy(float)
-    ok &= ~np.isnan(obj)
+    for key in keys:
+        ok &= ~np.isnan(table[key].to_numpy(float))
     n_ok = int(ok.sum())
+    label = keys[0] if len(keys) == 1 else " > ".join(keys)
     if n_ok == 0:
-        return Choice(None, None, objective, maximize, constraints, 0, len(table),
+        return Choice(None, None, label, bool(senses[0]), constraints, 0, len(table),
                       constraints.slack(table.iloc[:0]))
-    idx = np.flatnonzero(ok)
-    vals = obj[idx] if maximize else -obj[idx]
-    best = vals.max()
-    tied = idx[vals >= best - TIE_RTOL * max(abs(best), 1.0)]
-    price = (table["required_premium"].to_numpy(float)[tied]
-             if "required_premium" in table.columns else np.zeros(tied.size))
-    ids = table["design"].to_numpy()[tied] if "design" in table.columns else tied
-    pick = tied[np.lexsort((ids, price))[0]]
+    cand = np.flatnonzero(ok)
+    for key, up in zip(keys, senses, strict=True):
+        vals = table[key].to_numpy(float)[cand]
+        vals = vals if up else -vals
+        best = vals.max()
+        cand = cand[vals >= best - TIE_RTOL * max(abs(best), 1.0)]
+    price = (table["required_premium"].to_numpy(float)[cand]
+             if "required_premium" in table.columns else np.zeros(cand.size))
+    ids = table["design"].to_numpy()[cand] if "design" in table.columns else cand
+    pick = cand[np.lexsort((ids, price))[0]]
     row = table.iloc[pick]
     design = int(row["design"]) if "design" in table.columns else int(pick)
-    return Choice(design, row, objective, maximize, constraints, n_ok, len(table),
+    return Choice(design, row, label, bool(senses[0]), constraints, n_ok, len(table),
                   constraints.slack(table.iloc[[pick]]))

@@ -6,7 +6,7 @@ variable expense rate ``v`` and expense ``e`` per member, the combined ratio (�
 ``CR = (S + v·N·P + e·N)/(N·P)``, so ``CR > 1 ⇔ S > T = N (P (1 − v) − e)``.
 
 ``P(S > T)`` is taken from the normal-power approximation NP2 (Daykin, Pentikäinen & Pesonen,
-*Practical Risk Theory for Actuaries*, 1994, §3.11; actuar's ``"npower"``): with
+*Practical Risk Theory for Actuaries*, 1994, ch. 3; actuar's ``"npower"``): with
 ``z = (T − μ)/σ`` and skewness ``γ``,
 
     P(S ≤ T) ≈ Φ(y),   y = (3/γ)(√(1 + γ²/9 + 2γz/3) − 1) = (γ/3 + 2z)/(1 + √(1 + γ²/9 + 2γz/3)),
@@ -30,11 +30,14 @@ S (``S = μ + σ(Y + γ(Y² − 1)/6)``, ``Y ~ N(0, 1)``), so that the integrand
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import special
 
 from puhui.errors import ParameterError
+from puhui.losses.aggregate_dist import AccuracyWarning
 
 __all__ = ["exceedance_probability", "np2_cdf"]
 
@@ -89,7 +92,13 @@ def exceedance_probability(threshold, mean, var, third, *, method: str = "np2",
     var = np.asarray(var, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         skew = np.asarray(third, dtype=float) / var**1.5 if method == "np2" else np.zeros(1)
-    skew = np.where(np.isfinite(skew), skew, 0.0) if method == "np2" else skew
+    if method == "np2":  # a degenerate aggregate (σ = 0) needs no skewness
+        skew = np.where(var > 0, skew, 0.0)
+    if method == "np2" and not np.all(np.isfinite(skew)):
+        warnings.warn("the third moment of the aggregate is infinite or undefined for some "
+                      "designs (a heavy tail without a cap): NP2 falls back to the normal "
+                      "approximation there", AccuracyWarning, stacklevel=2)
+        skew = np.where(np.isfinite(skew), skew, 0.0)
     if cv == 0.0:
         return (1.0 - np2_cdf(t, mean, var, skew))[()]
     s2 = np.log1p(cv**2)
