@@ -3,6 +3,7 @@
     puhui demo [--out DIR]                     the main job on the bundled data
     puhui validate KIND PATH [--policies P]    check a table; exit 0 if good, 2 if not
     puhui review PRODUCT.toml --data DIR --out DIR   retrospective review (精算回溯)
+    puhui tune PRODUCT.toml --data DIR --out DIR     起付线 × 赔付比例 tuning
     puhui reprice YIELDS --coverage 0.7 0.8 0.9 --out RATES   batch crop rates
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
 
@@ -61,6 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["bornhuetter_ferguson", "chain_ladder"],
                    help="IBNR method spread into the A/E cells")
 
+    p = sub.add_parser("tune", help="起付线 × 赔付比例 tuning of a 惠民保 product on experience")
+    p.add_argument("product", help="product file (TOML)")
+    p.add_argument("--data", required=True, help="folder with policies and member costs")
+    p.add_argument("--out", required=True, help="output folder for the report")
+    p.add_argument("--years", nargs="+", type=int, default=None,
+                   help="experience policy years (default: the latest)")
+    p.add_argument("--trend", type=float, default=None,
+                   help="medical trend a year (default: the product's)")
+    p.add_argument("--deductible", nargs="+", type=float, default=None,
+                   help="起付线 values of the grid (元)")
+    p.add_argument("--payout-ratio", nargs="+", type=float, default=None,
+                   help="healthy 赔付比例 values of the grid")
+    p.add_argument("--alpha", type=float, default=0.10, help="max P(CR > 100%%)")
+    p.add_argument("--claim-cv", type=float, default=0.05,
+                   help="CV of next year's claim level (parameter risk)")
+    p.add_argument("--max-price", type=float, default=None, help="budget: max required premium")
+
     p = sub.add_parser("reprice", help="batch premium rates for every region × crop × coverage")
     p.add_argument("yields", help="yields table (region, crop, year, yield[, area]): CSV, "
                    "Parquet or .xlsx")
@@ -113,6 +131,18 @@ def _review(args: argparse.Namespace) -> int:
     folder = run_review(args.product, args.data, args.out, as_of=args.as_of,
                         ibnr_method=args.ibnr)
     print(f"Review written to {folder}/report.md")
+    return 0
+
+
+@command("tune")
+def _tune(args: argparse.Namespace) -> int:
+    from .huiminbao.workflows import DEFAULT_DEDUCTIBLES, DEFAULT_RATIOS, run_tune
+
+    folder = run_tune(args.product, args.data, args.out, years=args.years, trend=args.trend,
+                      deductibles=args.deductible or DEFAULT_DEDUCTIBLES,
+                      ratios=args.payout_ratio or DEFAULT_RATIOS, alpha=args.alpha,
+                      claim_cv=args.claim_cv, max_price=args.max_price)
+    print(f"Tuning report written to {folder}/report.md")
     return 0
 
 

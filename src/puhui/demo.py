@@ -6,7 +6,8 @@ Sections:
 2. experience by product and policy year: exposure, earned premium, claim counts, paid,
    incurred (reported), loss ratios — for the 惠民保 product and the crop portfolio, with
    figures;
-3. the 惠民保 retrospective review (IBNR, A/E against the basis, combined ratio by year);
+3. the 惠民保 retrospective review (IBNR, A/E against the basis, combined ratio by year) and
+   the 起付线 × 赔付比例 tuning on trended experience;
 4. batch repricing of the crop portfolio at three coverage levels, and risk zoning.
 """
 
@@ -125,8 +126,14 @@ def _review_section(rep: Report, hmb, manifest: Manifest) -> None:
     manifest.add_input("product", product_path, relative_to=product_path.parent)
     res = review(Product.from_toml(product_path), hmb.policies, hmb.claims,
                  basis_from_planted(hmb.planted), as_of=hmb.planted["valuation_date"])
-    rep.heading("3. 惠民保 retrospective review (精算回溯)")
+    rep.heading("3. 惠民保 retrospective review (精算回溯) and benefit tuning")
     add_review(rep, res)
+
+    from .huiminbao.workflows import add_tuning, tune
+
+    product = Product.from_toml(product_path)
+    ev, choice, constraints = tune(product, hmb.policies, hmb.costs)
+    add_tuning(rep, ev, choice, constraints, product)
 
 
 def _crop_section(rep: Report, crops) -> None:

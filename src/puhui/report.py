@@ -37,7 +37,8 @@ def markdown_table(df: pd.DataFrame, *, floatfmt: str = ",.2f", index: bool = Fa
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return ""
         if isinstance(v, (float, np.floating)):
-            if "ratio" in col or col.endswith("_rate") or col.endswith("_share"):
+            if ("ratio" in col or col.endswith(("_rate", "_share", "_cr")) or col.startswith(
+                    ("prob_", "share_")) or col in ("credibility",)):
                 return f"{v:.2%}"
             return format(float(v), floatfmt)
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and "year" not in col:

@@ -120,7 +120,9 @@ def plot_heatmap(evaluation, value: str = "required_premium", *, x: str = "deduc
     if annotate:
         vals = table.to_numpy(float)
         mid = np.nanmean(vals)
-        fmt = "{:.2f}" if np.nanmax(np.abs(vals)) <= 1 else "{:.0f}"
+        ratio = value in ("expected_cr", "prob_cr_above_100", "benefit_ratio", "share_paid")
+        big = np.nanmax(np.abs(vals)) >= 100
+        fmt = "{:.0%}" if ratio else ("{:.0f}" if big else "{:.2f}")
         for i in range(vals.shape[0]):
             for j in range(vals.shape[1]):
                 if np.isfinite(vals[i, j]):
