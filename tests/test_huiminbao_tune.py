@@ -56,3 +56,10 @@ def test_cli_tune_writes_a_report(tmp_path, capsys):
     man = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert man["assumptions"]["experience_years"] == [2025]
     assert (tmp_path / "figures" / "tuning_heatmap.png").exists()
+
+
+def test_grid_of_the_current_design_alone():
+    from puhui.tuning import DesignGrid
+
+    grid = DesignGrid.from_product(Product.from_toml(example_product_path()))
+    assert len(grid) == 1 and bool(grid.designs["current"].iloc[0])

@@ -17,17 +17,19 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 def test_notebook_runs(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert any(c.cell_type == "markdown" for c in nb.cells), "a notebook explains itself"
-    env_backend = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
+    # The kernel draws figures as a reader's Jupyter does (the inline backend), so rendering
+    # errors — missing glyphs, bad layouts — surface here too.
+    env_backend = os.environ.pop("MPLBACKEND", None)
     try:
         client = NotebookClient(nb, timeout=600, kernel_name="python3",
                                 resources={"metadata": {"path": str(tmp_path)}})
         client.execute()
     finally:
-        if env_backend is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
+        if env_backend is not None:
             os.environ["MPLBACKEND"] = env_backend
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    assert images, "a notebook for an actuary shows its figures"

@@ -280,7 +280,7 @@ class DesignGrid:
                 pr[:, i] = set_ratio[i]
             else:
                 pr[:, i] = hr[:, i] * (b[i, 1, 1] / b[i, 0, 1])
-        frame = pd.DataFrame(per_axis)
+        frame = pd.DataFrame(per_axis, index=pd.RangeIndex(k))
         grid_current = np.all(terms == base, axis=(1, 2, 3))
         if include_current and not grid_current.any():
             row = {}
