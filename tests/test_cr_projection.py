@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import puhui
-from puhui.ratios import combined_ratio_distribution
 from puhui.losses.frequency import Poisson
+from puhui.ratios import combined_ratio_distribution
 
 SEV = stats.gamma(2, scale=500.0)
 

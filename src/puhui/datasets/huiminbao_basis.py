@@ -148,26 +148,22 @@ def basis_frequency(segment, band, line) -> np.ndarray:
     return table[li, band] * seg
 
 
-def _lognormal_lev(u, mu, sigma):
-    u = np.asarray(u, float)
-    with np.errstate(divide="ignore"):
-        lu = np.log(np.maximum(u, 1e-300))
-    body = np.exp(mu + sigma**2 / 2) * stats.norm.cdf((lu - mu - sigma**2) / sigma)
-    return np.where(u > 0, body + u * stats.norm.sf((lu - mu) / sigma), 0.0)
-
-
-def _pareto_lev(u, xm, alpha):
-    u = np.asarray(u, float)
-    tail = xm + xm / (alpha - 1.0) * (1.0 - (xm / np.maximum(u, xm)) ** (alpha - 1.0))
-    return np.where(u <= xm, np.maximum(u, 0.0), tail)
+def base_law(line: str):
+    """The two components of the base severity mixture of ``line`` as frozen scipy laws:
+    ``(lognormal body, classical Pareto tail, tail probability)``."""
+    p = SEVERITY[line]
+    return (stats.lognorm(s=p["sigma"], scale=p["median"]),
+            stats.pareto(b=p["alpha"], scale=p["xm"]), p["tail_prob"])
 
 
 def base_lev(line: str, u) -> np.ndarray:
-    """``E[min(Z, u)]`` for the base severity mixture ``Z`` of ``line`` (closed form)."""
-    p = SEVERITY[line]
-    mu = np.log(p["median"])
-    return ((1 - p["tail_prob"]) * _lognormal_lev(u, mu, p["sigma"])
-            + p["tail_prob"] * _pareto_lev(u, p["xm"], p["alpha"]))
+    """``E[min(Z, u)]`` for the base severity mixture ``Z`` of ``line``: the closed forms of
+    :func:`puhui.losses.lev.lev` for the lognormal body and the Pareto tail."""
+    from ..losses.lev import lev
+
+    body, tail, pi = base_law(line)
+    u = np.asarray(u, float)
+    return (1 - pi) * lev(body, u) + pi * lev(tail, u)
 
 
 def base_sf(line: str, x) -> np.ndarray:

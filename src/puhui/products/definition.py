@@ -56,11 +56,16 @@ class LineTerms:
         if self.cap is not None and not self.cap > 0:
             raise ParameterError(f"cap (封顶线) must be > 0, got {self.cap}")
 
+    @property
+    def benefit(self):
+        """These terms as a :class:`puhui.Benefit` (a one-layer stack)."""
+        from ..benefits import Benefit
+
+        return Benefit(deductible=self.deductible, payout_ratio=self.payout_ratio, cap=self.cap)
+
     def pay(self, cost):
         """Payout r·(min(x, d + cap/r) − min(x, d)) for annual covered costs x (vectorised)."""
-        x = np.asarray(cost, dtype=float)
-        paid = self.payout_ratio * np.maximum(x - self.deductible, 0.0)
-        return paid if self.cap is None else np.minimum(paid, self.cap)
+        return self.benefit.pay(np.asarray(cost, dtype=float))
 
 
 @dataclass(frozen=True)
