@@ -1,6 +1,6 @@
 """Bundled example data and their seeded generators (`puhui.datasets`).
 
-Three data sets, written byte-identically by ``regenerate()`` (``puhui datasets regenerate``)
+Four data sets, written byte-identically by ``regenerate()`` (``puhui datasets regenerate``)
 into the repository's ``data/`` folder and documented in ``docs/datasets.md``:
 
 1. **惠民保** city product ``HMB-XC``: ~200,000 members a year over the policy years 2023–2025,
@@ -8,7 +8,10 @@ into the repository's ``data/`` folder and documented in ``docs/datasets.md``:
    has IBNR) and a truth file with the pricing basis and the planted deviations;
 2. **crops**: 100 counties × rice/maize/wheat × 1995–2024 yields with spatially correlated bad
    years, 完全成本 policies and claims for 2022–2024 at the DOMAIN.md county schedule;
-3. **index**: a daily rainfall station series and a daily 茭白 wholesale price series.
+3. **index**: a daily rainfall station series and a daily 茭白 wholesale price series;
+4. **special_groups**: term life records of a disabled and a standard cohort (true mortality
+   1.6 × and 1.0 × CL table), an elderly accident product sold to community groups with claims
+   valued at 2025-01-31, and the communities' 2025 renewal census.
 
 Every ``load_*`` returns a table validated by :func:`puhui.data.validate`. In a wheel install
 (no ``data/`` folder) the loaders regenerate the files once into ``$PUHUI_DATA`` or
@@ -42,11 +45,13 @@ from .loaders import (
     load_rainfall,
 )
 from .series import generate_prices, generate_rainfall
+from .special_groups import SpecialGroupsData, generate_special_groups, load_special_groups
 from .store import cache_dir, data_dir, files, generate_all, regenerate
 
 __all__ = [
     "CropData",
     "HuiminbaoData",
+    "SpecialGroupsData",
     "cache_dir",
     "data_dir",
     "files",
@@ -55,6 +60,7 @@ __all__ = [
     "generate_huiminbao",
     "generate_prices",
     "generate_rainfall",
+    "generate_special_groups",
     "load_counties",
     "load_crop_claims",
     "load_crop_policies",
@@ -68,5 +74,6 @@ __all__ = [
     "load_planted",
     "load_prices",
     "load_rainfall",
+    "load_special_groups",
     "regenerate",
 ]

@@ -30,7 +30,8 @@ def _load(name: str, kind: str, folder=None, **related) -> pd.DataFrame:
 
 
 def load_planted(dataset: str, folder=None) -> dict:
-    """The generator's truth for ``dataset``: ``huiminbao``, ``crops`` or ``index``.
+    """The generator's truth for ``dataset``: ``huiminbao``, ``crops``, ``index`` or
+    ``special_groups``.
 
     For 惠民保: the pricing basis, the planted deviations, expected (basis and true) and actual
     counts and amounts per policy year × segment × age band × line (``cells``), and per policy
@@ -38,8 +39,9 @@ def load_planted(dataset: str, folder=None) -> dict:
     """
     from ..errors import ParameterError
 
-    if dataset not in ("huiminbao", "crops", "index"):
-        raise ParameterError(f"dataset must be 'huiminbao', 'crops' or 'index', got {dataset!r}")
+    if dataset not in ("huiminbao", "crops", "index", "special_groups"):
+        raise ParameterError("dataset must be 'huiminbao', 'crops', 'index' or 'special_groups', "
+                             f"got {dataset!r}")
     return json.loads(_path(f"{dataset}/planted", folder).read_text(encoding="utf-8"))
 
 

@@ -5,6 +5,8 @@ Layout under the data folder (the repository's top-level ``data/``)::
     huiminbao/policies.parquet  costs.parquet  claims.csv  payments.csv  planted.json
     crops/counties.csv  yields.csv  policies.csv  claims.csv  planted.json
     index/rainfall.csv  prices.csv  planted.json
+    special_groups/lives.parquet  accident_policies.csv  accident_claims.csv  census.csv
+                   planted.json
     manifest.json       (file sizes and SHA-256, seeds, library versions)
 
 Files are written through a temporary file and ``os.replace`` (``puhui.repro``), CSV as UTF-8
@@ -40,6 +42,11 @@ FILES = {
     "index/rainfall": "index/rainfall.csv",
     "index/prices": "index/prices.csv",
     "index/planted": "index/planted.json",
+    "special_groups/lives": "special_groups/lives.parquet",
+    "special_groups/accident_policies": "special_groups/accident_policies.csv",
+    "special_groups/accident_claims": "special_groups/accident_claims.csv",
+    "special_groups/census": "special_groups/census.csv",
+    "special_groups/planted": "special_groups/planted.json",
 }
 MANIFEST = "manifest.json"
 _ANNOUNCED: set[str] = set()
@@ -146,13 +153,15 @@ def generate_all(scale: float = 1.0) -> dict[str, object]:
     """Every bundled table and truth, by file name, at ``scale`` (1 = the bundled sizes).
 
     ``scale`` shrinks the 惠民保 members (200,000 × scale) and the counties (100 × scale, at
-    least 6); the series keep their length. Every table is validated before it is returned.
+    least 6), and the special-group lives and communities (see
+    :func:`~puhui.datasets.special_groups.generate_special_groups`); the series keep their length. Every table is validated before it is returned.
     """
     from ..data import validate
     from ..errors import ParameterError
     from .crops import generate_crops
     from .huiminbao_claims import generate_huiminbao
     from .series import generate_prices, generate_rainfall
+    from .special_groups import generate_special_groups
 
     if not np.isfinite(scale) or not 0 < scale <= 1:
         raise ParameterError(f"scale must be in (0, 1], got {scale!r}")
@@ -169,6 +178,9 @@ def generate_all(scale: float = 1.0) -> dict[str, object]:
     validate(crops["yields"], "yields", table="crops/yields")
     validate(rain["rainfall"], "index_series", table="index/rainfall")
     validate(prices["prices"], "prices", table="index/prices")
+    sg = generate_special_groups(scale=scale)
+    spol = validate(sg["accident_policies"], "policies", table="special_groups/accident_policies")
+    validate(sg["accident_claims"], "claims", policies=spol, table="special_groups/accident_claims")
     return {
         "huiminbao/policies": hmb["policies"], "huiminbao/costs": hmb["costs"],
         "huiminbao/claims": hmb["claims"], "huiminbao/payments": hmb["payments"],
@@ -178,6 +190,10 @@ def generate_all(scale: float = 1.0) -> dict[str, object]:
         "crops/planted": crops["planted"],
         "index/rainfall": rain["rainfall"], "index/prices": prices["prices"],
         "index/planted": {"rainfall": rain["planted"], "prices": prices["planted"]},
+        "special_groups/lives": sg["lives"],
+        "special_groups/accident_policies": sg["accident_policies"],
+        "special_groups/accident_claims": sg["accident_claims"],
+        "special_groups/census": sg["census"], "special_groups/planted": sg["planted"],
     }
 
 
@@ -225,7 +241,7 @@ def regenerate(out_dir: str | os.PathLike | None = None, *, scale: float = 1.0) 
 
 
 def _seeds() -> dict[str, int]:
-    from . import crops, huiminbao, series
+    from . import crops, huiminbao, series, special_groups
 
     return {"huiminbao": huiminbao.SEED, "crops": crops.SEED, "rainfall": series.RAIN_SEED,
-            "prices": series.PRICE_SEED}
+            "prices": series.PRICE_SEED, "special_groups": special_groups.SEED}
