@@ -19,6 +19,17 @@ from .basis import BasisRisk, BurnAnalysis, basis_risk, burn_analysis
 from .batch import YieldPanel, reprice, yield_panel
 from .contracts import AreaYieldCover, CostCover, RevenueCover, YieldCover, full_cost, layer_pay
 from .density import kde_bandwidth
+from .design import (
+    CostDesignStudy,
+    DetrendedPanel,
+    Expenses,
+    cost_cover_expected,
+    cost_cover_pay,
+    detrended_panel,
+    evaluate_cost_designs,
+    index_design_table,
+    tiered_payouts,
+)
 from .lcr import CountyRates, county_rates
 from .price_index import PriceIndexCover, average_prices
 from .rules import (
@@ -41,6 +52,8 @@ from .yield_model import YieldModel
 from .zoning import RiskZoning, risk_zones
 
 __all__ = [
+    "CostDesignStudy", "DetrendedPanel", "Expenses", "cost_cover_expected", "cost_cover_pay",
+    "detrended_panel", "evaluate_cost_designs", "index_design_table", "tiered_payouts",
     "AreaYieldCover", "BasisRisk", "BurnAnalysis", "CostCover", "CountyRates", "FiledRate",
     "PremiumAdequacy", "PriceIndexCover", "RateChange", "RevenueCover", "RiskZoning",
     "SubsidySplit", "TieredIndexCover", "TrendFit", "WeatherIndexCover", "YieldCover",

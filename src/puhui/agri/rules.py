@@ -49,8 +49,10 @@ def _where(mask) -> str:
 
 def _rates(name, value, *, upper=1.0):
     a = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(a)) or np.any(a < 0) or np.any(a >= upper):
-        raise ParameterError(f"{name} must be in [0, {upper:g}), got {value!r}")
+    bad = ~np.isfinite(a) | (a < 0) | (a >= upper)
+    if np.any(bad):
+        raise ParameterError(f"{name} must be in [0, {upper:g}); {int(bad.sum())} value(s) "
+                             f"outside at {_where(bad)}, e.g. {np.ravel(a[bad])[:5]}")
     return a
 
 
