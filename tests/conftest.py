@@ -12,7 +12,12 @@ from hypothesis import HealthCheck, settings
 matplotlib.use("Agg")
 
 # CI and developers share 2 cores: keep property tests bounded and free of timing flakiness.
-settings.register_profile("puhui", max_examples=60, deadline=None,
+# The default profile is derandomized, so `make test` runs the same examples on every machine
+# (a red CI run can be reproduced exactly); `HYPOTHESIS_PROFILE=explore make test` searches
+# fresh random examples with a larger budget, for a developer hunting new counter-examples.
+settings.register_profile("puhui", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=300, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "puhui"))
 

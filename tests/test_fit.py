@@ -396,3 +396,23 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(f"puhui.losses.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_pareto_on_an_exponential_sample_is_not_called_converged():
+    # The Lomax MLE on exponential data lies at α, θ → ∞ with θ/α → the sample mean when the
+    # sample's coefficient of variation is ≤ 1 (the exponential is the limit of the family):
+    # there is no finite maximum, and the fit must say so. Seed 3 is such a sample (CV < 1);
+    # seed 1 has CV > 1 and a genuine interior maximum (α ≈ 37).
+    x = np.random.default_rng(3).exponential(1000.0, size=400)
+    assert x.std() / x.mean() < 1
+    with pytest.warns(ConvergenceWarning, match="standard error / estimate"):
+        f = SeverityFitter("lomax").fit(x)
+    assert not f.converged_ and f.params_["c"] > 1e6
+    assert f.params_["scale"] / f.params_["c"] == pytest.approx(x.mean(), rel=1e-6)
+
+    y = np.random.default_rng(1).exponential(1000.0, size=400)
+    assert y.std() / y.mean() > 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        g = SeverityFitter("lomax").fit(y)
+    assert g.converged_ and 10 < g.params_["c"] < 100

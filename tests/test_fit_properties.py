@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -97,6 +97,9 @@ def test_aic_ranking_and_nesting(family, seed, n, trunc_q, limit_q):
 @settings(max_examples=30, deadline=None)
 @given(family=st.sampled_from(["lognorm", "weibull_min", "lomax", "fisk"]),
        factor=st.floats(1e-3, 1e3), **common)
+# found by hypothesis: a Pareto on a light-tailed sample runs up the (α, θ) ridge; it must be
+# flagged as not converged (relative standard error ≈ 3e4) instead of compared
+@example(family="lomax", factor=3.0, seed=181, n=43, trunc_q=0.0, limit_q=0.875)
 def test_change_of_currency_unit(family, factor, seed, n, trunc_q, limit_q):
     # fitting losses in 万元 instead of 元 rescales the scale only; ℓ shifts by −r log(factor)
     _, _, x, d, c = _data(family, seed, n, trunc_q, limit_q)

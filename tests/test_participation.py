@@ -100,7 +100,7 @@ def test_default_equilibrium_and_repricing_converge(calibration):
     assert eq.price > 109.0 and eq.participation < 0.15
     assert eq.average_cost > sc.average_cost(109.0)
     path = spiral(sc, 109.0, years=40)
-    assert path["price"].is_monotonic_increasing
+    assert np.all(np.diff(path["price"]) >= -1e-9 * eq.price)  # rises, then settles
     assert path["price"].iloc[-1] == pytest.approx(eq.price, rel=1e-9)
     s = eq.summary()
     assert s["members"].sum() == pytest.approx(eq.members, rel=1e-12)

@@ -296,7 +296,7 @@ def test_buhlmann_straub_credibility_across_years(product, bundled):
     res = price_from_experience(product, pol, cst, bands=bands, credibility="buhlmann_straub")
     c = res.cells
     assert c["z"].between(0, 1).all()
-    for (line, seg), part in c.groupby(["line", "segment"]):
+    for _, part in c.groupby(["line", "segment"]):
         z, raw, est = part["z"].to_numpy(), part["expected_payout_raw"].to_numpy(), \
             part["expected_payout"].to_numpy()
         m = np.dot(z, raw) / z.sum()  # collective = Σ z X̄ / Σ z
@@ -368,7 +368,7 @@ def test_cost_model_fitter_recovers_truth_under_truncation(product):
     cst = pd.concat(parts, ignore_index=True)
     fit = CostModelFitter("lognorm", threshold=3000.0).fit(pol, cst)  # costs ≤ 3,000 unseen
     tab = fit.summary()
-    for (line, s), row in tab.iterrows():
+    for (_, s), row in tab.iterrows():
         q, sigma, scale = truth[s]
         n_s = row["member_years"]
         se = np.sqrt(q * (1 - q) / n_s) / row["sf_threshold"]  # binomial error, inflated

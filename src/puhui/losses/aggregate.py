@@ -31,6 +31,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 
@@ -219,6 +220,17 @@ def _panjer(freq: FrequencyModel, f: np.ndarray, n: int, tol: float):
     return g, max(0.0, target - float(g.sum())), {"stopped_at_node": stop, "tol": tol}
 
 
+def _draw(severity, size: int, rng: np.random.Generator):
+    """Draw from puhui's laws (``rvs(size=, seed=)``) or scipy's (``rvs(size=, random_state=)``)."""
+    try:
+        params = inspect.signature(severity.rvs).parameters
+    except (TypeError, ValueError):  # builtins without a signature: assume scipy's convention
+        params = {}
+    if "seed" in params:
+        return severity.rvs(size=size, seed=rng)
+    return severity.rvs(size=size, random_state=rng)
+
+
 def _simulate(freq: FrequencyModel, severity, n_sim: int, seed):
     if seed is None:
         raise ParameterError("simulation needs an explicit seed (int or numpy Generator)")
@@ -232,9 +244,10 @@ def _simulate(freq: FrequencyModel, severity, n_sim: int, seed):
         p = severity.pmf / severity.pmf.sum()
         claims = rng.choice(severity.nodes, size=total, p=p)
     elif callable(getattr(severity, "rvs", None)):
-        claims = np.asarray(severity.rvs(size=total, random_state=rng), dtype=float)
+        claims = np.asarray(_draw(severity, total, rng), dtype=float)
     else:
-        raise ParameterError("severity needs an rvs(size=, random_state=) method to simulate")
+        raise ParameterError("severity needs an rvs(size=, seed=) or rvs(size=, random_state=) "
+                             "method to simulate")
     owner = np.repeat(np.arange(n_sim), counts)
     s = np.bincount(owner, weights=claims, minlength=n_sim)
     x, c = np.unique(s, return_counts=True)

@@ -89,7 +89,9 @@ class SeverityFitter:
     n_, n_censored_ : float
         Number of observations (sum of weights) and of censored ones.
     converged_ : bool
-        Gradient ≈ 0 and observed information positive definite at the optimum.
+        Gradient ≈ 0, observed information positive definite at the optimum, and no standard
+        error above 1,000 × its estimate (which marks a likelihood rising along a ridge to the
+        edge of the parameter space, e.g. a Pareto on a light-tailed sample).
     data_ : SeverityData
         The validated data (used by the goodness-of-fit statistics and plots).
 
@@ -139,14 +141,23 @@ class SeverityFitter:
 
         cov = _covariance(hess_norm * problem.grouped.total_w, problem.jacobian(z))
         grad = np.ravel(approx_fprime(z, problem.objective, centered=True))
-        self.converged_ = bool(np.isfinite(cov).all() and np.max(np.abs(grad)) < 1e-5)
+        se = dict(zip(problem.free, np.sqrt(np.diag(cov)), strict=True))
+        # a likelihood that is flat along a ridge to the edge of the parameter space (e.g. a
+        # Pareto fitted to a light tail: α, θ → ∞ with θ/α fixed, the exponential limit) has no
+        # finite maximum; the optimiser stops somewhere on the ridge, where the standard errors
+        # are orders of magnitude above the estimates. That is not a converged fit.
+        rel_se = max((se[p] / abs(self.params_[p]) for p in problem.free
+                      if np.isfinite(se[p]) and self.params_[p] != 0), default=0.0)
+        on_ridge = rel_se > _RIDGE_REL_SE
+        self.converged_ = bool(np.isfinite(cov).all() and np.max(np.abs(grad)) < 1e-5
+                               and not on_ridge)
         if not self.converged_:
             warnings.warn(f"{fam.name}: the optimiser did not reach a clean maximum "
                           f"(max |gradient| {np.max(np.abs(grad)):.2g}, information positive "
-                          f"definite: {np.isfinite(cov).all()}); estimates are the best found",
+                          f"definite: {np.isfinite(cov).all()}, largest standard error / "
+                          f"estimate {rel_se:.2g}); estimates are the best found",
                           ConvergenceWarning, stacklevel=2)
         self.cov_ = pd.DataFrame(cov, index=problem.free, columns=problem.free)
-        se = dict(zip(problem.free, np.sqrt(np.diag(cov)), strict=True))
         self.se_ = {name: float(se.get(name, np.nan)) for name in fam.param_names}
         return self
 
@@ -212,6 +223,7 @@ def _check_fixed(fam: Family, fixed) -> dict[str, float]:
 
 
 _Z_BOUND = 20.0
+_RIDGE_REL_SE = 1e3  # standard error / estimate above this: the maximum is not finite (a ridge)
 
 
 class _Problem:

@@ -91,21 +91,21 @@ def _credibility(Spay, W, lines, band_labels):
                              "(give bands= for a flat-priced product)")
     est = np.full(Spay.shape[:2], np.nan)
     z = np.full(Spay.shape[:2], np.nan)
-    for l, line in enumerate(lines):
+    for j, line in enumerate(lines):
         for s, seg in enumerate(SEGMENTS):
             rows = slice(s * B, (s + 1) * B)
             w = W[rows]
             if w.sum() <= 0:
                 continue
             with np.errstate(invalid="ignore", divide="ignore"):
-                ratios = np.where(w > 0, Spay[l, rows] / w, np.nan)
+                ratios = np.where(w > 0, Spay[j, rows] / w, np.nan)
             try:
                 fit = BuhlmannStraub().fit(ratios, np.where(w > 0, w, np.nan))
             except ParameterError as err:
                 raise ParameterError(f"credibility for line {line!r}, segment {seg!r}: {err}") \
                     from None
-            est[l, rows] = fit.premiums_
-            z[l, rows] = fit.z_
+            est[j, rows] = fit.premiums_
+            z[j, rows] = fit.z_
     return est, z
 
 

@@ -8,8 +8,8 @@ applied, then paid under the member's segment terms (起付线 ``d``, 赔付比�
     pay_il = min(r · (x̃_il − d)₊, C)
 
 Trending the ground-up cost keeps the leverage of a deductible: with ``d > 0`` the expected
-payout grows faster than the cost trend ``g`` (Klugman, Panjer & Willmot, *Loss Models*, §8.6,
-"inflation and deductibles"); trending payouts instead would understate it.
+payout grows faster than the cost trend ``g`` (Klugman, Panjer & Willmot, *Loss Models*, ch. 8,
+the effect of inflation on a deductible); trending payouts instead would understate it.
 """
 
 from __future__ import annotations

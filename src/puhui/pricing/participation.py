@@ -215,7 +215,7 @@ class ParticipationScenario:
     def _fixed_per_member(self, price):
         if self.fixed_expense == 0:
             return np.zeros(np.shape(price))
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # nobody left: an infinite share
             return self.fixed_expense / np.asarray(self.members(price))
 
     def required_premium(self, price):

@@ -51,6 +51,8 @@ def renewal_selection(year, member, cost, exclude=None) -> pd.DataFrame:
     """
     y = np.asarray(year)
     m = np.asarray(member)
+    if m.ndim == 1:  # integer codes: np.isin on strings would compare pair by pair
+        m = pd.factorize(m)[0]
     c = np.asarray(cost, dtype=float)
     if c.ndim == 2:
         c = c.sum(axis=1)
