@@ -341,7 +341,7 @@ class Equilibrium:
         ax2.set_ylim(bottom=0)
         handles = ax.get_legend_handles_labels()
         h2 = ax2.get_legend_handles_labels()
-        ax.legend(handles[0] + h2[0], handles[1] + h2[1], fontsize="small", loc="upper left")
+        ax.legend(handles[0] + h2[0], handles[1] + h2[1], fontsize="small", loc="upper center")
         ax.set_title(label("逆选择下的均衡价格", "equilibrium price under anti-selection")
                      if self.exists else label("无均衡：死亡螺旋", "no equilibrium: death spiral"))
         return ax
