@@ -22,6 +22,7 @@ from puhui.losses.frequency import (
     ZeroModified,
     ZeroTruncated,
 )
+from puhui.losses.frequency_ab1 import ExtendedTruncatedNB, Logarithmic
 
 GAMMA = stats.gamma(2.0)  # Gamma(2, 1): mean 2, E[X²] = 6, E[X³] = 24
 
@@ -146,8 +147,10 @@ def test_actuar_normal_and_np2_approximations():
         Binomial(20, 0.15),
         ZeroModified(Poisson(2.0), 0.6),
         ZeroTruncated(NegativeBinomial(0.8, 1.5)),
+        Logarithmic(2.0),
+        ZeroModified(ExtendedTruncatedNB(-0.5, 1.0), 0.4),
     ],
-    ids=["P", "NB", "Bin", "ZMP", "ZTNB"],
+    ids=["P", "NB", "Bin", "ZMP", "ZTNB", "Log", "ZM-ETNB"],
 )
 def test_exact_moments_against_conditioning_on_n(freq):
     # E[S^j] = Σ_n p_n E[G^j], G ~ Gamma(2n, 1): E[G] = 2n, E[G²] = 2n(2n+1), E[G³] = 2n(2n+1)(2n+2)
@@ -172,8 +175,10 @@ def test_exact_moments_against_conditioning_on_n(freq):
         ZeroModified(Poisson(3.0), 0.5),
         ZeroTruncated(NegativeBinomial(2.0, 0.7)),
         ZeroModified(Binomial(10, 0.2), 0.3),
+        ZeroModified(Logarithmic(1.5), 0.7),
+        ExtendedTruncatedNB(-0.4, 0.8),
     ],
-    ids=["P", "NB", "Bin", "ZMP", "ZTNB", "ZMBin"],
+    ids=["P", "NB", "Bin", "ZMP", "ZTNB", "ZMBin", "ZMLog", "ETNB"],
 )
 def test_fft_panjer_and_brute_force_convolution_agree(freq):
     fx = discretize(stats.lognorm(0.6, scale=2.0), step=0.25, upper=30.0, method="unbiased")

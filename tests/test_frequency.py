@@ -24,6 +24,7 @@ from puhui.losses.frequency import (
     ZeroTruncated,
     as_frequency,
 )
+from puhui.losses.frequency_ab1 import ExtendedTruncatedNB, Logarithmic
 from puhui.losses.frequency_fit import ClaimCountFitter
 
 LAWS = [
@@ -136,6 +137,8 @@ def test_scipy_counts_are_accepted():
     assert (nb.r, nb.beta) == (2.0, 3.0)
     b = as_frequency(stats.binom(10, 0.2))
     assert (b.m, b.q) == (10, 0.2)
+    lg = as_frequency(stats.logser(0.75))
+    assert isinstance(lg, Logarithmic) and lg.beta == pytest.approx(3.0)
     with pytest.raises(ParameterError):
         as_frequency(stats.gamma(2.0))
 
@@ -243,3 +246,88 @@ def test_fitter_rejects_unknown_family_and_unfitted_use():
         ClaimCountFitter("gamma").fit([1, 2])
     with pytest.raises(ParameterError, match="fit"):
         ClaimCountFitter().summary()
+
+
+# --------------------------------------------------------------------------------------------
+# the (a, b, 1) laws without an (a, b, 0) parent: logarithmic and ETNB (Loss Models §6.6)
+# --------------------------------------------------------------------------------------------
+def test_etnb_textbook_example():
+    # Klugman, Panjer & Willmot, Loss Models, §6.6: the ETNB with r = −0.5, β = 1 has
+    # p1 = rβ/((1+β)^{r+1} − (1+β)) = 0.853553, p2 = 0.106694, p3 = 0.026674 (a = 0.5, b = −0.75)
+    n = ExtendedTruncatedNB(-0.5, 1.0)
+    assert (n.a, n.b, n.p0) == (0.5, -0.75, 0.0)
+    np.testing.assert_allclose(n.pmf([0, 1, 2, 3]), [0.0, 0.853553, 0.106694, 0.026674],
+                               atol=5e-7)
+    assert n.p1 == pytest.approx(-0.5 / (2**0.5 - 2), rel=1e-14)
+
+
+def test_logarithmic_against_scipy_and_closed_forms():
+    beta = 2.5
+    n, ref = Logarithmic(beta), stats.logser(beta / (1 + beta))
+    k = np.arange(0, 400)
+    np.testing.assert_allclose(n.pmf(k), ref.pmf(k), rtol=1e-13, atol=0)
+    assert (n.a, n.b) == (pytest.approx(beta / (1 + beta)), pytest.approx(-beta / (1 + beta)))
+    assert n.mean() == pytest.approx(ref.mean(), rel=1e-12)
+    assert n.var() == pytest.approx(ref.var(), rel=1e-12)
+    assert n.skew() == pytest.approx(float(ref.stats(moments="s")), rel=1e-9)
+    # pgf 1 − ln(1 − β(z − 1))/ln(1 + β) as the power series of the pmf
+    z = np.array([0.0, 0.3, 0.9, 1.0])
+    np.testing.assert_allclose(n.pgf(z), [np.sum(n.pmf(k) * zz**k) for zz in z], rtol=1e-12)
+
+
+def test_etnb_tends_to_the_logarithmic_and_extends_the_zero_truncated_nb():
+    k = np.arange(1, 60)
+    for r in (1e-7, -1e-7):
+        np.testing.assert_allclose(ExtendedTruncatedNB(r, 1.3).pmf(k), Logarithmic(1.3).pmf(k),
+                                   rtol=1e-6)
+    # r > 0: the zero-truncated negative binomial, pmf, pgf and moments
+    etnb, zt = ExtendedTruncatedNB(1.7, 0.6), ZeroTruncated(NegativeBinomial(1.7, 0.6))
+    np.testing.assert_allclose(etnb.pmf(np.arange(80)), zt.pmf(np.arange(80)), rtol=1e-12,
+                               atol=1e-300)
+    assert etnb.pgf(0.4) == pytest.approx(zt.pgf(0.4), rel=1e-12)
+    np.testing.assert_allclose(etnb.cumulants(), zt.cumulants(), rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(r=st.floats(-0.95, 5.0).filter(lambda r: abs(r) > 1e-3), beta=st.floats(0.05, 4.0),
+       p0=st.floats(0.0, 0.95), log=st.booleans())
+def test_property_ab1_laws_are_distributions_with_the_recursion(r, beta, p0, log):
+    base = Logarithmic(beta) if log else ExtendedTruncatedNB(r, beta)
+    n = ZeroModified(base, p0)
+    k = np.arange(0, 4000)
+    p = n.pmf(k)
+    assert np.all(p >= 0) and p.sum() == pytest.approx(1.0, abs=1e-10)
+    assert p[0] == pytest.approx(p0)
+    # p_k = (a + b/k) p_{k−1} for k ≥ 2
+    kk = k[2:40]
+    np.testing.assert_allclose(p[2:40], (n.a + n.b / kk) * p[1:39], rtol=1e-10, atol=1e-300)
+    # moments from the closed forms equal the sums over the pmf
+    m = [np.sum(k.astype(float) ** j * p) for j in (1, 2, 3)]
+    np.testing.assert_allclose(n.raw_moments(), m, rtol=1e-8)
+
+
+def test_ab1_draws_are_reproducible_and_unbiased():
+    for law in (Logarithmic(1.2), ExtendedTruncatedNB(-0.6, 2.0),
+                ZeroModified(Logarithmic(0.8), 0.5), ZeroModified(ExtendedTruncatedNB(0.5, 1.0),
+                                                                  0.3)):
+        x = law.rvs(100_000, 11)
+        np.testing.assert_array_equal(x, law.rvs(100_000, 11))
+        assert x.min() >= 0 and x.dtype == np.int64
+        assert abs(x.mean() - law.mean()) < 5 * law.std() / math.sqrt(x.size)
+        # the empirical frequencies of 1, 2, 3 agree with the pmf (binomial error)
+        for j in (1, 2, 3):
+            pj = float(law.pmf(j))
+            assert abs(np.mean(x == j) - pj) < 5 * math.sqrt(pj * (1 - pj) / x.size) + 1e-4
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: ExtendedTruncatedNB(-1.0, 1.0), "r must be"),
+    (lambda: ExtendedTruncatedNB(0.0, 1.0), "logarithmic"),
+    (lambda: ExtendedTruncatedNB(0.5, -1.0), "beta"),
+    (lambda: Logarithmic(0.0), "beta"),
+    (lambda: Logarithmic(1.0).with_exposure(2.0), "exposure"),
+    (lambda: ZeroModified(ZeroModified(Poisson(1.0), 0.5), 0.2), "base must be"),
+])
+def test_ab1_bad_parameters_raise(make, match):
+    with pytest.raises(ParameterError, match=match):
+        make()

@@ -12,7 +12,8 @@ with deductibles and limits, claim-count models and aggregate distributions.
 * :class:`SeverityFitter`, :func:`compare_fits`, :func:`qq_plot`, :func:`pp_plot` — maximum
   likelihood with left truncation and right censoring;
 * :class:`Poisson`, :class:`NegativeBinomial`, :class:`Binomial`, :class:`ZeroTruncated`,
-  :class:`ZeroModified`, :class:`ClaimCountFitter` — the (a, b, 0) and (a, b, 1) classes;
+  :class:`ZeroModified`, :class:`Logarithmic`, :class:`ExtendedTruncatedNB`,
+  :class:`ClaimCountFitter` — the (a, b, 0) and (a, b, 1) classes;
 * :func:`discretize`, :func:`aggregate` — the compound distribution by FFT, Panjer,
   simulation, normal or normal-power, with a moment self-check.
 """
@@ -36,6 +37,7 @@ from .frequency import (
     ZeroTruncated,
     as_frequency,
 )
+from .frequency_ab1 import ExtendedTruncatedNB, Logarithmic
 from .frequency_fit import ClaimCountFitter
 from .lev import CLOSED_FORM_LAWS, lev, lev_moment
 from .models import Mixture, Spliced, ZeroInflated
@@ -44,6 +46,7 @@ from .payout import expected_payout, payout_probability, payout_second_moment, p
 __all__ = [
     "AccuracyWarning", "ApproxAggregate", "Binomial", "CLOSED_FORM_LAWS", "ClaimCountFitter",
     "ConvergenceWarning", "DiscreteAggregate", "DiscreteSeverity", "Empirical",
+    "ExtendedTruncatedNB", "Logarithmic",
     "FrequencyModel", "Mixture", "NegativeBinomial", "Poisson", "SeverityFitter", "Spliced",
     "ZeroInflated", "ZeroModified", "ZeroTruncated", "aggregate", "as_frequency",
     "compare_fits", "discretize", "exact_moments", "expected_payout", "fit_severity", "lev",

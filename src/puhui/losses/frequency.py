@@ -104,7 +104,9 @@ class FrequencyModel:
 
     @property
     def is_zero_modified(self) -> bool:
-        """True for members of the (a, b, 1) class built with :class:`ZeroModified`."""
+        """True for (a, b, 1) members whose ``p1`` is not ``(a + b) p0`` (zero-modified or
+        zero-truncated laws, logarithmic, ETNB): Panjer's recursion then needs the extra term
+        ``(p1 − (a + b) p0) f_x``."""
         return False
 
     def cdf(self, k):
@@ -155,6 +157,8 @@ class Poisson(FrequencyModel):
     10.0
     """
 
+    zero_modifiable = True
+
     def __init__(self, rate: float, exposure: float = 1.0):
         self.rate = _positive("rate", rate)
         self.exposure = _positive("exposure", exposure)
@@ -203,6 +207,8 @@ class NegativeBinomial(FrequencyModel):
     >>> NegativeBinomial(2.0, 0.5, exposure=3.0, exposure_scales="beta").var()
     7.5
     """
+
+    zero_modifiable = True
 
     def __init__(self, r: float, beta: float, exposure: float = 1.0, exposure_scales: str = "r"):
         self.r_unit = _positive("r", r)
@@ -255,6 +261,8 @@ class Binomial(FrequencyModel):
     5.0
     """
 
+    zero_modifiable = True
+
     def __init__(self, m: int, q: float, exposure: float = 1.0):
         m_f = _positive("m", m)
         self.q = _positive("q", q)
@@ -300,8 +308,9 @@ class ZeroModified(FrequencyModel):
 
     Parameters
     ----------
-    base : Poisson | NegativeBinomial | Binomial
-        The (a, b, 0) law whose recursion (a, b) is kept.
+    base : Poisson | NegativeBinomial | Binomial | Logarithmic | ExtendedTruncatedNB
+        The law whose recursion (a, b) is kept: an (a, b, 0) law, or one of the zero-truncated
+        (a, b, 1) laws of :mod:`puhui.losses.frequency_ab1` (then ``p0_base = 0``).
     p0 : float
         Probability of no claim, in [0, 1).  ``p0 = 0`` is the zero-truncated law.
 
@@ -313,10 +322,11 @@ class ZeroModified(FrequencyModel):
     """
 
     def __init__(self, base: FrequencyModel, p0: float):
-        if not isinstance(base, Poisson | NegativeBinomial | Binomial):
+        if not getattr(base, "zero_modifiable", False) or isinstance(base, ZeroModified):
             raise ParameterError(
                 "base must be a Poisson, NegativeBinomial or Binomial model (the (a, b, 0) "
-                f"class), got {type(base).__name__}"
+                "class) or a Logarithmic / ExtendedTruncatedNB law, got "
+                f"{type(base).__name__}"
             )
         p0 = _positive("p0", p0, allow_zero=True)
         if p0 >= 1.0:
@@ -385,6 +395,8 @@ class ZeroTruncated(ZeroModified):
 
 
 def _base_ppf(base: FrequencyModel, v):
+    if hasattr(base, "_ppf"):
+        return base._ppf(v)
     if isinstance(base, Poisson):
         return stats.poisson.ppf(v, base.lam)
     if isinstance(base, NegativeBinomial):
@@ -393,7 +405,8 @@ def _base_ppf(base: FrequencyModel, v):
 
 
 def as_frequency(obj) -> FrequencyModel:
-    """Accept a puhui frequency model or a frozen ``scipy.stats`` poisson / nbinom / binom.
+    """Accept a puhui frequency model or a frozen ``scipy.stats`` poisson / nbinom / binom /
+    logser.
 
     Examples
     --------
@@ -404,6 +417,11 @@ def as_frequency(obj) -> FrequencyModel:
         return obj
     dist = getattr(obj, "dist", None)
     name = getattr(dist, "name", None)
+    if name == "logser" and dict(obj.kwds).get("loc", 0) == 0 and len(obj.args) <= 1:
+        from .frequency_ab1 import Logarithmic
+
+        p = obj.args[0] if obj.args else obj.kwds["p"]
+        return Logarithmic(p / (1.0 - p))
     if name in ("poisson", "nbinom", "binom"):
         args, kwds = list(obj.args), dict(obj.kwds)
         if kwds.get("loc", 0) != 0 or (name == "poisson" and len(args) > 1 and args[1] != 0):
@@ -418,5 +436,5 @@ def as_frequency(obj) -> FrequencyModel:
         return Binomial(n, p)
     raise ParameterError(
         "frequency must be a puhui frequency model (Poisson, NegativeBinomial, Binomial, "
-        f"ZeroModified, ZeroTruncated) or a frozen scipy poisson/nbinom/binom, got {obj!r}"
+        f"ZeroModified, ZeroTruncated, Logarithmic, ExtendedTruncatedNB) or a frozen scipy poisson/nbinom/binom, got {obj!r}"
     )
