@@ -4,8 +4,6 @@ published exam questions and large seeded simulations."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import math
 import warnings
 
@@ -387,15 +385,6 @@ def test_convergence_warning_is_a_warning_not_silence():
     with pytest.warns(ConvergenceWarning):
         f = SeverityFitter("lognorm").fit([5.0, 5.0])
     assert not f.converged_
-
-
-# ------------------------------------------------------------------------------- docstrings
-@pytest.mark.parametrize("module", ["fit", "fit_likelihood", "fit_gof", "fit_compare",
-                                    "fit_plots", "fit_families"])
-def test_docstring_examples_run(module):
-    mod = importlib.import_module(f"puhui.losses.{module}")
-    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
 
 
 def test_pareto_on_an_exponential_sample_is_not_called_converged():

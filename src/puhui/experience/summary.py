@@ -43,8 +43,9 @@ def summary(policies: pd.DataFrame, claims: pd.DataFrame, *,
     ...     "premium": [100.0], "exposure": [1.0]})
     >>> cl = pd.DataFrame({"claim_id": ["C1"], "policy_id": ["P1"], "paid": [30.0],
     ...     "case_reserve": [20.0]})
-    >>> summary(pol, cl)[["policy_year", "incurred_loss_ratio"]].to_numpy().tolist()
-    [[2024, 0.5]]
+    >>> row = summary(pol, cl).iloc[0]
+    >>> int(row["policy_year"]), float(row["incurred_loss_ratio"])
+    (2024, 0.5)
     """
     by = list(by)
     pol = policies
