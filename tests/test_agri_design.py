@@ -1,4 +1,4 @@
-"""Design grids of crop cover (puhui.agri.design): cost cover × deductible, index designs."""
+"""Design grids of crop cover (puhui.agri.design, puhui.agri.index_design): cost cover × deductible, index designs."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ from puhui.agri.design import (
     cost_cover_pay,
     detrended_panel,
     evaluate_cost_designs,
-    index_design_table,
-    tiered_payouts,
 )
+from puhui.agri.index_design import index_design_table, tiered_payouts
 from puhui.agri.rules import filed_rate
 from puhui.agri.subsidy import subsidy_split
 from puhui.agri.weather import TieredIndexCover, WeatherIndexCover

@@ -27,9 +27,8 @@ from .design import (
     cost_cover_pay,
     detrended_panel,
     evaluate_cost_designs,
-    index_design_table,
-    tiered_payouts,
 )
+from .index_design import index_design_table, tiered_payouts
 from .lcr import CountyRates, county_rates
 from .price_index import PriceIndexCover, average_prices
 from .rules import (
