@@ -30,7 +30,8 @@ def test_demo_writes_a_reproducible_report(tmp_path, capsys):
     # the pricing section: the portfolio's gross premium is the pricing API's, and the
     # anti-selection path starts at today's price and ends at the equilibrium it reports
     from puhui import datasets
-    from puhui.pricing import default_scenario, equilibrium_price, price_from_experience
+    from puhui.pricing import equilibrium_price, price_from_experience
+    from puhui.pricing.report import scenario_for
     from puhui.products import Product, example_product_path
 
     assert "anti-selection" in doc
@@ -42,7 +43,7 @@ def test_demo_writes_a_reproducible_report(tmp_path, capsys):
     assert abs(float(total["gross_premium"].iloc[0]) - res.gross_premium) < 1e-9
     path = pd.read_csv(out / "tables" / "participation_path.csv", encoding="utf-8-sig")
     assert path["price"].iloc[0] == product.flat_price
-    eq = equilibrium_price(default_scenario().scenario)
+    eq = equilibrium_price(scenario_for(product, res).scenario)
     assert abs(path["price"].iloc[-1] - eq.price) < 1e-3 * eq.price
     assert (out / "figures" / "participation_equilibrium.png").stat().st_size > 10_000
     assert main(["demo", "--out", str(tmp_path / "b")]) == 0

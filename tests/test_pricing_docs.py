@@ -91,3 +91,14 @@ def test_death_spiral_and_credibility_figures_quoted_on_the_page(scope):
         return float((r.premium["mix"] * r.premium["gross_premium"]).sum())
 
     assert f"{portfolio(cred):.2f}" == "141.84" and f"{portfolio(plain):.2f}" == "141.93"
+
+
+def test_scenario_for_figure_quoted_on_the_page(scope):
+    from puhui.pricing import equilibrium_price
+    from puhui.pricing.report import scenario_for
+
+    text = DOC.read_text("utf-8")
+    cal = scenario_for(scope["product"], scope["res"])
+    eq = equilibrium_price(cal.scenario)
+    assert "147.15 元" in text and f"{eq.price:.2f}" == "147.15"
+    assert "117.65" in text and f"{scope['res'].pure_premium:.2f}" == "117.65"

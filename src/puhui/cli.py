@@ -4,6 +4,7 @@
     puhui validate KIND PATH [--policies P]    check a table; exit 0 if good, 2 if not
     puhui review PRODUCT.toml --data DIR --out DIR   retrospective review (精算回溯)
     puhui tune PRODUCT.toml --data DIR --out DIR     起付线 × 赔付比例 tuning
+    puhui price PRODUCT.toml --data DIR --out DIR    next year's price and anti-selection
     puhui reprice YIELDS --coverage 0.7 0.8 0.9 --out RATES   batch crop rates
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
 
@@ -61,6 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ibnr", default="bornhuetter_ferguson",
                    choices=["bornhuetter_ferguson", "chain_ladder"],
                    help="IBNR method spread into the A/E cells")
+
+    p = sub.add_parser("price", help="price a 惠民保 product for next year from member costs")
+    p.add_argument("product", help="product file (TOML)")
+    p.add_argument("--data", required=True, help="folder with policies and member costs")
+    p.add_argument("--out", required=True, help="output folder for the report")
+    p.add_argument("--pricing-year", type=int, default=None,
+                   help="year priced for (default: the year after the latest policy year)")
+    p.add_argument("--trend", type=float, default=None,
+                   help="medical trend a year (default: the product's)")
+    p.add_argument("--level", type=float, default=0.95,
+                   help="VaR level of the risk margin: P(CR > 100%%) ≤ 1 − level")
+    p.add_argument("--participation", type=float, default=0.15,
+                   help="participation at the current price, for the anti-selection scenario")
+    p.add_argument("--no-anti-selection", action="store_true",
+                   help="leave out the participation scenario")
 
     p = sub.add_parser("tune", help="起付线 × 赔付比例 tuning of a 惠民保 product on experience")
     p.add_argument("product", help="product file (TOML)")
@@ -143,6 +159,17 @@ def _tune(args: argparse.Namespace) -> int:
                       ratios=args.payout_ratio or DEFAULT_RATIOS, alpha=args.alpha,
                       claim_cv=args.claim_cv, max_price=args.max_price)
     print(f"Tuning report written to {folder}/report.md")
+    return 0
+
+
+@command("price")
+def _price(args: argparse.Namespace) -> int:
+    from .huiminbao.workflows import run_price
+
+    folder = run_price(args.product, args.data, args.out, pricing_year=args.pricing_year,
+                       trend=args.trend, level=args.level, participation=args.participation,
+                       anti_selection=not args.no_anti_selection)
+    print(f"Pricing report written to {folder}/report.md")
     return 0
 
 

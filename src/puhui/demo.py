@@ -139,47 +139,13 @@ def _review_section(rep: Report, hmb, manifest: Manifest) -> None:
 
 def _pricing_section(rep: Report, hmb) -> None:
     """3b. The 2026 price from member experience, and the price that survives anti-selection."""
-    from .pricing import default_scenario, equilibrium_price, price_from_experience, spiral
+    from .pricing import price_from_experience
+    from .pricing.report import add_pricing, scenario_for
     from .products import Product, example_product_path
 
     product = Product.from_toml(example_product_path())
     res = price_from_experience(product, hmb.policies, hmb.costs)
-    rep.heading("3b. 惠民保 price for the next year (定价) and anti-selection (逆选择)", level=3)
-    a = res.assumptions
-    rep.text(f"Expected payout per member from the member-level experience of "
-             f"{hmb.policies['policy_year'].min()}–{hmb.policies['policy_year'].max()}, "
-             f"ground-up costs trended at {a.get('trend', 0):.0%} a year to "
-             f"{a.get('pricing_year')} before the current 起付线 / 赔付比例 / 封顶线 are applied; "
-             f"gross premium = (pure premium + fixed expense + margin) / (1 − variable expense "
-             f"rate); margin from the portfolio's aggregate claims distribution "
-             f"(`docs/pricing_huiminbao.md`). Gross premium at the current design: "
-             f"**{res.gross_premium:.2f} 元** against today's {product.flat_price:g} 元 "
-             f"(expected combined ratio at that price {res.expected_cr:.1%}, "
-             f"P(CR > 100%) {res.prob_cr_above_100:.1%}).")
-    rep.table("pricing_summary", res.summary().reset_index(),
-              caption="Premium build-up per member by segment and benefit line", floatfmt=",.3f")
-    rep.figure("pricing_build_up", res.plot().figure, caption="Premium build-up per member")
-
-    cal = default_scenario()
-    eq = equilibrium_price(cal.scenario)
-    path = spiral(cal.scenario, float(product.flat_price), years=8)
-    if eq.exists:
-        verdict = (f"the price that still balances after the healthier members leave is "
-                   f"**{eq.price:.2f} 元**, with participation {eq.participation:.1%} and an "
-                   f"average cost of {eq.average_cost:.2f} 元 per member")
-    else:
-        verdict = (f"no price balances (best {eq.best_price:.2f} 元, still short by "
-                   f"{-eq.best_balance:.2f} 元 per member): a death spiral")
-    rep.text("Participation scenario (voluntary take-up falls with the price, fastest for the "
-             "healthiest members), calibrated to the bundled data's cost classes and to a "
-             f"participation of 15% at {product.flat_price:g} 元: {verdict}. The yearly "
-             "repricing path from today's price shows how the pool's cost rises as members "
-             "leave. This is why the capped rate change of section 3 is paired with the "
-             "benefit levers (起付线, 赔付比例) of the tuning rather than a full repricing.")
-    rep.table("participation_path", path, caption="Repricing year by year under anti-selection",
-              floatfmt=",.3f")
-    rep.figure("participation_equilibrium", eq.plot().figure,
-               caption="Required premium and participation against the price")
+    add_pricing(rep, res, product, calibration=scenario_for(product, res), level=3)
 
 
 def _crop_section(rep: Report, crops) -> None:

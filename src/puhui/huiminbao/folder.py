@@ -3,10 +3,12 @@
 A folder holds one file per table, named by its kind, in any supported format::
 
     policies.parquet | policies.csv | policies.xlsx      (required)
-    claims.*                                             (required)
-    costs.*, payments.*                                  (optional)
-    basis.csv                                            (the pricing basis; or planted.json
-                                                          for the bundled synthetic data)
+    claims.*                                             (required for a review)
+    costs.*, payments.*                                  (optional; costs needed for pricing
+                                                          and tuning)
+    basis.csv                                            (the pricing basis, required for a
+                                                          review; or planted.json for the
+                                                          bundled synthetic data)
 
 Every table is validated (with the cross-table rules) before use.
 """
@@ -40,30 +42,35 @@ class BookData:
     """A validated 惠民保 book read from a folder, with the paths it came from."""
 
     policies: pd.DataFrame
-    claims: pd.DataFrame
-    basis: pd.DataFrame
+    claims: pd.DataFrame | None
+    basis: pd.DataFrame | None
     costs: pd.DataFrame | None = None
     payments: pd.DataFrame | None = None
     valuation_date: str | None = None
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def read_book(folder: str | Path) -> BookData:
-    """Read and validate every table of a 惠民保 data folder."""
+def read_book(folder: str | Path, *, for_review: bool = True) -> BookData:
+    """Read and validate every table of a 惠民保 data folder.
+
+    ``for_review=False`` (pricing from member costs): only policies and costs are read —
+    costs required, claims, payments and the basis left out (and out of the manifest)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"no such data folder: {folder}")
-    paths = {"policies": _find(folder, "policies", True), "claims": _find(folder, "claims", True)}
+    paths = {"policies": _find(folder, "policies", True)}
     policies = load(paths["policies"], "policies")
-    claims = load(paths["claims"], "claims", policies=policies)
-    costs = payments = None
-    if (p := _find(folder, "costs", False)) is not None:
+    claims = costs = payments = basis = valuation = None
+    if (p := _find(folder, "costs", not for_review)) is not None:
         paths["costs"] = p
         costs = load(p, "costs", policies=policies)
+    if not for_review:
+        return BookData(policies, None, None, costs, None, None, paths)
+    paths["claims"] = _find(folder, "claims", True)
+    claims = load(paths["claims"], "claims", policies=policies)
     if (p := _find(folder, "payments", False)) is not None:
         paths["payments"] = p
         payments = load(p, "payments", claims=claims)
-    valuation = None
     if (folder / "basis.csv").exists():
         paths["basis"] = folder / "basis.csv"
         basis = read_basis(paths["basis"])

@@ -1,4 +1,5 @@
-"""Command-line workflows for 惠民保: ``puhui review`` (and the review part of ``puhui demo``)."""
+"""Command-line workflows for 惠民保: ``puhui review``, ``puhui tune`` and ``puhui price`` (and
+their parts of ``puhui demo``)."""
 
 from __future__ import annotations
 
@@ -121,4 +122,37 @@ def run_tune(product_path, data_dir, out_dir, **options) -> Path:
         manifest.add_input(name, path, relative_to=Path(data_dir))
     rep = Report(f"方案调优 — {product.name}", manifest=manifest)
     add_tuning(rep, ev, choice, constraints, product)
+    return rep.write(os.fspath(out_dir))
+
+
+def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = None,
+              trend: float | None = None, level: float = 0.95, participation: float = 0.15,
+              anti_selection: bool = True) -> Path:
+    """``puhui price``: price the product for the next year from the member costs in
+    ``data_dir`` (:func:`puhui.pricing.price_from_experience`) and, for a flat-priced product,
+    the participation equilibrium under anti-selection (:func:`puhui.pricing.report.
+    scenario_for`); report to ``out_dir``."""
+    from ..pricing import price_from_experience
+    from ..pricing.report import add_pricing, scenario_for
+
+    product = Product.from_toml(product_path)
+    book = read_book(data_dir, for_review=False)
+    res = price_from_experience(product, book.policies, book.costs, pricing_year=pricing_year,
+                                trend=trend, level=level)
+    calibration = None
+    if anti_selection and product.flat_price is not None:
+        calibration = scenario_for(product, res, participation=participation)
+    assumptions = {}
+    for k, v in res.assumptions.items():
+        if isinstance(v, list | tuple):
+            v = [x.item() if hasattr(x, "item") else x for x in v]
+        if isinstance(v, str | int | float | bool | list | type(None)):
+            assumptions[k] = v
+    assumptions["participation_at_current_price"] = participation if calibration else None
+    manifest = Manifest(command=f"puhui price {Path(product_path).name}", assumptions=assumptions)
+    manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
+    for name, path in book.paths.items():
+        manifest.add_input(name, path, relative_to=Path(data_dir))
+    rep = Report(f"定价 — {product.name}", manifest=manifest)
+    add_pricing(rep, res, product, calibration=calibration)
     return rep.write(os.fspath(out_dir))

@@ -1,0 +1,109 @@
+"""The pricing section of a report: the premium build-up from experience, and what the members
+do when the price moves (the anti-selection scenario calibrated to the book).
+
+Used by ``puhui price`` and ``puhui demo``; the numbers are those of
+:func:`puhui.pricing.price_from_experience`, :func:`puhui.pricing.equilibrium_price` and
+:func:`puhui.pricing.spiral`.
+"""
+
+from __future__ import annotations
+
+from puhui.errors import ParameterError
+from puhui.products import Product
+from puhui.report import Report
+
+from .participation import equilibrium_price, spiral
+from .participation_calibration import Calibration, default_scenario
+from .result import PricingResult
+
+__all__ = ["scenario_for", "add_pricing"]
+
+
+def scenario_for(product: Product, result: PricingResult, *, participation: float = 0.15,
+                 **overrides) -> Calibration:
+    """The participation scenario of :func:`default_scenario`, re-anchored to this book.
+
+    Anchors: participation ``participation`` (DOMAIN.md: 13–18%) at the product's current flat
+    price; the pool's cost there equal to the experience pure premium ``result.pure_premium``;
+    an eligible population of ``members / participation``; the product's target combined ratio,
+    variable expense rate and fixed expense per member. The take-up's shape (three cost classes
+    0.6 / 1.0 / 1.6 and their renewal after a price rise) is the bundled generator's assumption
+    unless ``overrides`` give ``levels``, ``weights``, ``old_price``, ``new_price`` and
+    ``retention`` from the insurer's own renewal study.
+    """
+    if product.flat_price is None:
+        raise ParameterError("the participation scenario needs a flat-priced product (one price "
+                             "at which participation is observed)")
+    members = float(result.assumptions["members"])
+    kw = dict(reference_price=float(product.flat_price), pool_cost=result.pure_premium,
+              participation=participation, population=members / participation,
+              target_combined_ratio=product.target_combined_ratio,
+              variable_rate=product.expenses.variable_rate,
+              expense_per_member=product.expenses.per_member)
+    kw.update(overrides)
+    return default_scenario(**kw)
+
+
+def add_pricing(rep: Report, result: PricingResult, product: Product, *,
+                calibration: Calibration | None = None, years: int = 8,
+                level: int = 2) -> None:
+    """Append the pricing section: premium build-up table and figure; with ``calibration``, the
+    equilibrium price under anti-selection, the repricing path from today's price and the
+    demand / cost figure."""
+    a = result.assumptions
+    rep.heading("Price for the next year (定价) and anti-selection (逆选择)", level=level)
+    current = (f" against today's {product.flat_price:g} 元" if product.flat_price is not None
+               else "")
+    rep.text(f"Expected payout per member from member-level experience (policy years "
+             f"{_years(a)}), ground-up costs trended at {a.get('trend', 0):.0%} a year to "
+             f"{a.get('pricing_year')} before the current 起付线 / 赔付比例 / 封顶线 are "
+             f"applied; gross premium = (pure premium + fixed expense + margin) / (1 − variable "
+             f"expense rate), the margin from the portfolio's aggregate claims distribution "
+             f"(`docs/pricing_huiminbao.md`). Gross premium at the current design: "
+             f"**{_fmt_price(result.gross_premium)}**{current} (expected combined ratio at "
+             f"that premium {result.expected_cr:.1%}, P(CR > 100%) "
+             f"{result.prob_cr_above_100:.1%}).")
+    rep.table("pricing_summary", result.summary().reset_index(),
+              caption="Premium build-up per member by segment and benefit line", floatfmt=",.3f")
+    rep.figure("pricing_build_up", result.plot().figure, caption="Premium build-up per member")
+    if calibration is None:
+        return
+    sc = calibration.scenario
+    eq = equilibrium_price(sc)
+    start = float(product.flat_price)
+    path = spiral(sc, start, years=years)
+    if eq.exists:
+        verdict = (f"the price that still balances after the healthier members leave is "
+                   f"**{eq.price:.2f} 元**, with participation {eq.participation:.1%} and an "
+                   f"average cost of {eq.average_cost:.2f} 元 per member")
+    else:
+        verdict = (f"no price balances (best {eq.best_price:.2f} 元, still short by "
+                   f"{-eq.best_balance:.2f} 元 per member): a death spiral")
+    p = calibration.params
+    rep.text("Participation scenario (voluntary take-up falls with the price, fastest for the "
+             f"lowest-cost members; sensitivity β = {p['sensitivity']:.3f}, mean perceived "
+             f"value {p['mean_value']:.2f} 元, risk awareness {p['awareness']:.3f}), anchored "
+             f"to {float(sc.participation(start)):.0%} participation at {start:g} 元 and a pool "
+             f"cost there of {float(sc.average_cost(start)):.2f} 元: {verdict}. The path "
+             "below reprices every year to what the remaining pool needs. A price rise alone "
+             "shrinks and ages the pool; pair it with the benefit levers (起付线, 赔付比例).")
+    rep.table("participation_path", path, caption="Repricing year by year under anti-selection",
+              floatfmt=",.3f")
+    rep.table("participation_calibration", calibration.targets.reset_index(),
+              caption="Calibration targets of the participation scenario", floatfmt=",.4f")
+    rep.figure("participation_equilibrium", eq.plot().figure,
+               caption="Required premium and participation against the price")
+
+
+def _years(a: dict) -> str:
+    years = a.get("years")
+    if not years:
+        return "all"
+    years = sorted(int(y) for y in years)
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+
+
+def _fmt_price(price) -> str:
+    if isinstance(price, float):
+        return f"{price:.2f} 元"
+    return ", ".join(f"{band} {value:.2f} 元" for band, value in price.items())
