@@ -315,8 +315,13 @@ def test_bad_arguments(kwargs, match):
 
 
 def test_impossible_requests_are_refused():
+    # P[S = 0] = e^{-2000(1 − f_0)} underflows: Panjer splits the Poisson count (no error),
+    # and a count that cannot be split is refused with the way out
+    ok = aggregate(Poisson(2000), GAMMA, method="panjer", step=0.25, upper=5000.0,
+                   severity_upper=50.0)
+    assert ok.info["convolve"] >= 1 and abs(ok.mean_rel_error) < 1e-9
     with pytest.raises(ParameterError, match="underflows"):
-        aggregate(Poisson(2000), GAMMA, method="panjer", step=1.0, upper=100.0)
+        aggregate(ZeroTruncated(Poisson(2000)), GAMMA, method="panjer", step=1.0, upper=100.0)
     pareto = stats.lomax(1.5)  # infinite variance
     with pytest.raises(ParameterError, match="upper="):
         aggregate(Poisson(3), pareto, step=0.1)
@@ -379,3 +384,47 @@ def test_simulation_takes_puhui_laws_with_their_seed_signature():
     np.testing.assert_array_equal(a.pmf, b.pmf)
     assert abs(a.mean() - 3 * 4.25) < 5 * a.info["mc_se_mean"]
     assert set(np.round(a.x, 9)) <= {float(k) for k in range(0, 400)}  # sums of whole numbers
+
+
+# --------------------------------------------------------------------------------------------
+# Panjer for large expected counts: split N into 2^k parts, recurse, convolve back
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("freq", [Poisson(4000.0), NegativeBinomial(2000.0, 1.5),
+                                  Binomial(8000, 0.4)], ids=["P", "NB", "Bin"])
+def test_panjer_splits_and_convolves_when_p0_underflows(freq):
+    # P[S = 0] = P_N(f_0) is below 1e-300 for all three: the plain recursion cannot start
+    fx = discretize(GAMMA, step=0.5, upper=9000.0, method="unbiased")
+    assert float(freq.pgf(fx.pmf[0])) < 1e-280
+    pan = aggregate(freq, fx, method="panjer", upper=9000.0, tol=0.0)
+    fft = aggregate(freq, fx, method="fft", upper=9000.0)
+    assert pan.info["convolve"] >= 2
+    np.testing.assert_allclose(pan.pmf, fft.pmf[: pan.pmf.size], rtol=1e-6, atol=1e-13)
+    assert abs(pan.mean_rel_error) < 1e-7 and abs(pan.var_rel_error) < 1e-7  # grid ends at 6σ
+    assert np.all(pan.pmf >= 0)
+
+
+def test_explicit_convolve_equals_the_plain_recursion():
+    # for a small count the split is not needed: both routes give the same compound law
+    fx = discretize(GAMMA, step=0.25, upper=120.0, method="unbiased")
+    plain = aggregate(Poisson(12.0), fx, method="panjer", upper=120.0, tol=0.0)
+    split = aggregate(Poisson(12.0), fx, method="panjer", upper=120.0, convolve=3)
+    assert "convolve" not in plain.info and split.info["convolve"] == 3
+    np.testing.assert_allclose(split.pmf, plain.pmf, rtol=1e-10, atol=1e-16)
+    nb = aggregate(NegativeBinomial(6.0, 2.0), fx, method="panjer", upper=120.0, tol=0.0)
+    nb3 = aggregate(NegativeBinomial(6.0, 2.0), fx, method="panjer", upper=120.0, convolve=2)
+    np.testing.assert_allclose(nb3.pmf, nb.pmf, rtol=1e-10, atol=1e-16)
+
+
+def test_convolve_is_refused_where_it_does_not_apply():
+    fx = discretize(GAMMA, step=0.5, upper=60.0, method="unbiased")
+    with pytest.raises(ParameterError, match="panjer' only"):
+        aggregate(Poisson(3.0), fx, method="fft", upper=60.0, convolve=2)
+    with pytest.raises(ParameterError, match="cannot be split"):
+        aggregate(ZeroModified(Poisson(3.0), 0.4), fx, method="panjer", upper=60.0, convolve=1)
+    with pytest.raises(ParameterError, match="cannot be split"):
+        aggregate(Binomial(10, 0.3), fx, method="panjer", upper=60.0, convolve=2)
+    with pytest.raises(ParameterError, match="whole number"):
+        aggregate(Poisson(3.0), fx, method="panjer", upper=60.0, convolve=-1)
+    # a zero-modified count whose P[S = 0] underflows still says what to do
+    with pytest.raises(ParameterError, match="underflows"):
+        aggregate(ZeroModified(Poisson(2000.0), 0.0), fx, method="panjer", upper=60.0)

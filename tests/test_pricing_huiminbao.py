@@ -454,3 +454,21 @@ def test_large_books_keep_the_fft_grid_fine():
     # the small book still uses the base grid of 2^15 nodes
     small = experience_aggregate(y, w, 2_000)
     assert small.pmf.size <= 2**15
+
+
+def test_panjer_prices_a_city_book_by_splitting_the_binomial_count():
+    # 1,500 expected claimants: (1 − q)^N ≈ e^{-1500} underflows; Panjer splits Bin(N, q) into
+    # 2^k binomials and convolves back, and must agree with the FFT on the same grid
+    from puhui.pricing.portfolio import experience_aggregate
+
+    rng = np.random.default_rng(9)
+    y = np.where(rng.random(5_000) < 0.015, rng.lognormal(8.0, 0.9, 5_000), 0.0)
+    w = np.full(y.size, 1.0 / y.size)
+    n = 100_000
+    pan = experience_aggregate(y, w, n, method="panjer")
+    fft = experience_aggregate(y, w, n, method="fft")
+    assert pan.info["convolve"] >= 1
+    assert pan.step == fft.step
+    for p in (0.5, 0.95, 0.995):
+        assert float(pan.quantile(p)) == float(fft.quantile(p))
+    assert pan.mean() == pytest.approx(fft.mean(), rel=1e-9)

@@ -41,7 +41,13 @@ from scipy import fft as sfft
 from puhui.errors import ParameterError
 from puhui.losses.aggregate_dist import AccuracyWarning, ApproxAggregate, DiscreteAggregate
 from puhui.losses.discretize import DiscreteSeverity, _check_step, as_discrete, discretize
-from puhui.losses.frequency import FrequencyModel, as_frequency
+from puhui.losses.frequency import (
+    Binomial,
+    FrequencyModel,
+    NegativeBinomial,
+    Poisson,
+    as_frequency,
+)
 
 __all__ = ["aggregate", "exact_moments", "METHODS"]
 
@@ -194,7 +200,8 @@ def _panjer(freq: FrequencyModel, f: np.ndarray, n: int, tol: float):
     g0 = float(np.real(freq.pgf(f[0])))
     if not g0 > 0:
         raise ParameterError(
-            "P[S = 0] underflows to 0, the Panjer recursion cannot start: use method='fft'"
+            "P[S = 0] underflows to 0, the Panjer recursion cannot start: use method='fft' (or "
+            "convolve= for a Poisson, negative binomial or binomial count)"
         )
     const = freq.p1 - (a + b) * freq.p0 if freq.is_zero_modified else 0.0
     m = f.size - 1
@@ -218,6 +225,56 @@ def _panjer(freq: FrequencyModel, f: np.ndarray, n: int, tol: float):
             break
     g = g[:stop]
     return g, max(0.0, target - float(g.sum())), {"stopped_at_node": stop, "tol": tol}
+
+
+def _split(freq: FrequencyModel, k: int) -> FrequencyModel:
+    """The count whose sum of ``2^k`` independent copies is ``freq`` (infinite divisibility)."""
+    d = 2**k
+    if isinstance(freq, Poisson):
+        return Poisson(freq.lam / d)
+    if isinstance(freq, NegativeBinomial):
+        return NegativeBinomial(freq.r / d, freq.beta)
+    if isinstance(freq, Binomial) and freq.m % d == 0:
+        return Binomial(freq.m // d, freq.q)
+    raise ParameterError(
+        f"{freq!r} cannot be split into 2^{k} independent parts for convolve=: only Poisson, "
+        "negative binomial and binomial (m divisible by 2^convolve) counts are; use method='fft'"
+    )
+
+
+_G0_FLOOR = 1e-280  # P[S = 0] above the subnormal range, so the recursion keeps full precision
+
+
+def _panjer_convolved(freq: FrequencyModel, f: np.ndarray, n: int, tol: float, convolve):
+    """Panjer's recursion, with the split-and-convolve device when ``P[S = 0]`` underflows.
+
+    For ``N = N_1 + … + N_{2^k}`` i.i.d., ``S`` is the ``2^k``-fold convolution of the compound
+    law of ``N_1``; squaring ``k`` times by :func:`numpy.convolve` (exact sums, no FFT round-off)
+    gives it on the grid — nodes ``< n`` need only nodes ``< n`` of each factor, so truncating to
+    the grid loses nothing.
+    """
+    if convolve is None:
+        k, part = 0, freq
+        while float(np.real(part.pgf(f[0]))) < _G0_FLOOR and k < 60:
+            try:
+                part = _split(freq, k + 1)
+            except ParameterError:  # not divisible: the plain recursion reports the underflow
+                k = 0
+                break
+            k += 1
+    else:
+        if int(convolve) != convolve or convolve < 0:
+            raise ParameterError(f"convolve must be a whole number ≥ 0, got {convolve!r}")
+        k = int(convolve)
+    if k == 0:
+        return _panjer(freq, f, n, tol)
+    part = _split(freq, k)
+    g, _, info = _panjer(part, f, n, 0.0)
+    for _ in range(k):
+        g = np.convolve(g, g)[:n]
+    target = float(np.real(freq.pgf(f.sum())))
+    info.update(convolve=k, stopped_at_node=n, tol=0.0)
+    return g, max(0.0, target - float(g.sum())), info
 
 
 def _draw(severity, size: int, rng: np.random.Generator):
@@ -278,6 +335,7 @@ def aggregate(
     padding: float = 2.0,
     tilt=None,
     tol: float = 1e-12,
+    convolve: int | None = None,
     n_sim: int = 100_000,
     seed=None,
     check_rtol: float = 0.01,
@@ -307,6 +365,11 @@ def aggregate(
         Exponential tilting θ per node; ``None``/``True`` → 20 / FFT length, ``False`` → none.
     tol : float
         Panjer stops when the computed mass is within ``tol`` of its limit (0: fill the grid).
+    convolve : int, optional
+        Panjer only, for Poisson, negative binomial and binomial counts: run the recursion for
+        N split into ``2^convolve`` i.i.d. parts, then convolve the result with itself
+        ``convolve`` times (actuar's ``convolve``; Klugman, Panjer & Willmot on large expected
+        counts). ``None``: 0, or the smallest split at which ``P[S = 0]`` no longer underflows.
     n_sim, seed : int, int or Generator
         Simulation size and seed (required for simulation).
     check_rtol : float
@@ -352,10 +415,12 @@ def aggregate(
     n = _grid_size(h, upper, n_nodes, mean, var, method)
     sev = _discrete_severity(severity, h, n, discretization, severity_upper)
     f = sev.pmf
+    if convolve is not None and method != "panjer":
+        raise ParameterError("convolve= applies to method='panjer' only")
     if method == "fft":
         g, tail, info = _fft(freq, f, n, padding, tilt)
     else:
-        g, tail, info = _panjer(freq, f, n, tol)
+        g, tail, info = _panjer_convolved(freq, f, n, tol, convolve)
     info.update(discretization=sev.method, severity_noise_mass=sev.noise_mass)
     x = h * np.arange(g.size)
     lost = max(0.0, 1.0 - float(f[:n].sum()))  # severity mass beyond the aggregate grid too
