@@ -22,6 +22,7 @@ import pandas as pd
 from . import datasets
 from .experience.summary import summary
 from .plots import label, new_axes
+from .products import Product, example_product_path
 from .report import Report
 from .repro import Manifest
 
@@ -111,39 +112,36 @@ def run_demo(out_dir: str | os.PathLike = "out") -> Path:
     rep.figure("premium_and_claims", premium_figure(table).figure,
                caption="Earned premium and reported claims")
 
-    _review_section(rep, hmb, manifest)
-    _pricing_section(rep, hmb)
+    product_path = example_product_path()
+    manifest.add_input("product", product_path, relative_to=product_path.parent)
+    product = Product.from_toml(product_path)  # frozen: one object serves every section
+    _review_section(rep, hmb, product)
+    _pricing_section(rep, hmb, product)
     _crop_section(rep, crops)
     return rep.write(out_dir)
 
 
-def _review_section(rep: Report, hmb, manifest: Manifest) -> None:
+def _review_section(rep: Report, hmb, product: Product) -> None:
     """3. The 惠民保 retrospective review (精算回溯) on the bundled product file."""
     from .huiminbao import basis_from_planted, review
     from .huiminbao.reporting import add_review
-    from .products import Product, example_product_path
 
-    product_path = example_product_path()
-    manifest.add_input("product", product_path, relative_to=product_path.parent)
-    res = review(Product.from_toml(product_path), hmb.policies, hmb.claims,
+    res = review(product, hmb.policies, hmb.claims,
                  basis_from_planted(hmb.planted), as_of=hmb.planted["valuation_date"])
     rep.heading("3. 惠民保 retrospective review (精算回溯) and benefit tuning")
     add_review(rep, res)
 
     from .huiminbao.workflows import add_tuning, tune
 
-    product = Product.from_toml(product_path)
     ev, choice, constraints = tune(product, hmb.policies, hmb.costs)
     add_tuning(rep, ev, choice, constraints, product)
 
 
-def _pricing_section(rep: Report, hmb) -> None:
+def _pricing_section(rep: Report, hmb, product: Product) -> None:
     """3b. The 2026 price from member experience, and the price that survives anti-selection."""
     from .pricing import price_from_experience
     from .pricing.report import add_pricing, scenario_for
-    from .products import Product, example_product_path
 
-    product = Product.from_toml(example_product_path())
     res = price_from_experience(product, hmb.policies, hmb.costs)
     add_pricing(rep, res, product, calibration=scenario_for(product, res), level=3)
 

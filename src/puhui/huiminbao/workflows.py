@@ -142,13 +142,8 @@ def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = Non
     calibration = None
     if anti_selection and product.flat_price is not None:
         calibration = scenario_for(product, res, participation=participation)
-    assumptions = {}
-    for k, v in res.assumptions.items():
-        if isinstance(v, list | tuple):
-            v = [x.item() if hasattr(x, "item") else x for x in v]
-        if isinstance(v, str | int | float | bool | list | type(None)):
-            assumptions[k] = v
-    assumptions["participation_at_current_price"] = participation if calibration else None
+    assumptions = {**res.assumptions,
+                   "participation_at_current_price": participation if calibration else None}
     manifest = Manifest(command=f"puhui price {Path(product_path).name}", assumptions=assumptions)
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
     for name, path in book.paths.items():

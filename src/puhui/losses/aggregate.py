@@ -266,9 +266,9 @@ def _panjer_convolved(freq: FrequencyModel, f: np.ndarray, n: int, tol: float, c
         if int(convolve) != convolve or convolve < 0:
             raise ParameterError(f"convolve must be a whole number ≥ 0, got {convolve!r}")
         k = int(convolve)
+        part = _split(freq, k) if k else freq
     if k == 0:
         return _panjer(freq, f, n, tol)
-    part = _split(freq, k)
     g, _, info = _panjer(part, f, n, 0.0)
     for _ in range(k):
         g = np.convolve(g, g)[:n]

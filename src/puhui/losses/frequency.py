@@ -183,6 +183,9 @@ class Poisson(FrequencyModel):
     def rvs(self, size, seed):
         return _rng(seed).poisson(self.lam, size)
 
+    def _ppf(self, v):
+        return stats.poisson.ppf(v, self.lam)
+
     def __repr__(self) -> str:
         return f"Poisson(rate={self.rate!r}, exposure={self.exposure!r})"
 
@@ -242,6 +245,9 @@ class NegativeBinomial(FrequencyModel):
     def rvs(self, size, seed):
         return _rng(seed).negative_binomial(self.r, 1.0 / (1.0 + self.beta), size)
 
+    def _ppf(self, v):
+        return stats.nbinom.ppf(v, self.r, 1.0 / (1.0 + self.beta))
+
     def __repr__(self) -> str:
         return (
             f"NegativeBinomial(r={self.r_unit!r}, beta={self.beta_unit!r}, "
@@ -296,6 +302,9 @@ class Binomial(FrequencyModel):
     def rvs(self, size, seed):
         return _rng(seed).binomial(self.m, self.q, size)
 
+    def _ppf(self, v):
+        return stats.binom.ppf(v, self.m, self.q)
+
     def __repr__(self) -> str:
         return f"Binomial(m={self.m_unit!r}, q={self.q!r}, exposure={self.exposure!r})"
 
@@ -322,7 +331,7 @@ class ZeroModified(FrequencyModel):
     """
 
     def __init__(self, base: FrequencyModel, p0: float):
-        if not getattr(base, "zero_modifiable", False) or isinstance(base, ZeroModified):
+        if not getattr(base, "zero_modifiable", False):
             raise ParameterError(
                 "base must be a Poisson, NegativeBinomial or Binomial model (the (a, b, 0) "
                 "class) or a Logarithmic / ExtendedTruncatedNB law, got "
@@ -366,7 +375,7 @@ class ZeroModified(FrequencyModel):
         u = rng.random(size)
         # positive part by inversion of the zero-truncated base cdf
         v = self.base.p0 + rng.random(size) * (1.0 - self.base.p0)
-        positive = _base_ppf(self.base, v)
+        positive = self.base._ppf(v)
         return np.where(u < self.p0, 0, np.maximum(positive, 1)).astype(np.int64)
 
     def __repr__(self) -> str:
@@ -392,16 +401,6 @@ class ZeroTruncated(ZeroModified):
 
     def __repr__(self) -> str:
         return f"ZeroTruncated({self.base!r})"
-
-
-def _base_ppf(base: FrequencyModel, v):
-    if hasattr(base, "_ppf"):
-        return base._ppf(v)
-    if isinstance(base, Poisson):
-        return stats.poisson.ppf(v, base.lam)
-    if isinstance(base, NegativeBinomial):
-        return stats.nbinom.ppf(v, base.r, 1.0 / (1.0 + base.beta))
-    return stats.binom.ppf(v, base.m, base.q)
 
 
 def as_frequency(obj) -> FrequencyModel:
@@ -436,5 +435,6 @@ def as_frequency(obj) -> FrequencyModel:
         return Binomial(n, p)
     raise ParameterError(
         "frequency must be a puhui frequency model (Poisson, NegativeBinomial, Binomial, "
-        f"ZeroModified, ZeroTruncated, Logarithmic, ExtendedTruncatedNB) or a frozen scipy poisson/nbinom/binom, got {obj!r}"
+        "ZeroModified, ZeroTruncated, Logarithmic, ExtendedTruncatedNB) or a frozen scipy "
+        f"poisson/nbinom/binom/logser, got {obj!r}"
     )
