@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .plots import save_figure
+from .plots import figure_png
 from .repro import Manifest, atomic_write_bytes, atomic_write_text
 
 
@@ -77,7 +77,7 @@ class Report:
         self.manifest = manifest
         self._parts: list[str] = []
         self._tables: dict[str, pd.DataFrame] = {}
-        self._figures: dict[str, object] = {}
+        self._figures: dict[str, bytes] = {}  # PNG bytes
 
     def heading(self, text: str, level: int = 2) -> None:
         self._parts.append("#" * level + " " + text)
@@ -93,8 +93,9 @@ class Report:
                            + body)
 
     def figure(self, name: str, fig, *, caption: str = "") -> None:
-        """Add a matplotlib figure, saved as figures/NAME.png."""
-        self._figures[name] = fig
+        """Add a matplotlib figure, saved as figures/NAME.png. It is rendered now and closed, so
+        a long report does not keep every figure open until :meth:`write`."""
+        self._figures[name] = figure_png(fig)
         self._parts.append(f"![{caption or name}](figures/{name}.png)"
                            + (f"\n\n*{caption}*" if caption else ""))
 
@@ -106,8 +107,8 @@ class Report:
             data = df.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
             path = atomic_write_bytes(out / "tables" / f"{name}.csv", data)
             self.manifest.add_output(path, out)
-        for name, fig in self._figures.items():
-            path = save_figure(fig, out / "figures" / f"{name}.png")
+        for name, png in self._figures.items():
+            path = atomic_write_bytes(out / "figures" / f"{name}.png", png)
             self.manifest.add_output(path, out)
         doc = f"# {self.title}\n\n" + "\n\n".join(self._parts) + "\n"
         doc += ("\n---\nInputs, their SHA-256, library versions, seed and assumptions: "

@@ -7,7 +7,7 @@ empty boxes. Every plotting function in puhui takes ``ax=`` and returns the Axes
 
 from __future__ import annotations
 
-from .figures import new_axes, save_figure
+from .figures import figure_png, new_axes, save_figure
 from .fonts import cjk_font, label, use_cjk_font
 
-__all__ = ["cjk_font", "label", "use_cjk_font", "new_axes", "save_figure"]
+__all__ = ["cjk_font", "figure_png", "label", "use_cjk_font", "new_axes", "save_figure"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -20,23 +20,25 @@ def new_axes(ax=None, *, figsize=(7.0, 4.2)):
     return ax
 
 
-def save_figure(fig, path: str | os.PathLike, *, dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` as PNG atomically (temp file, then rename) and close it.
+def figure_png(fig, *, dpi: int = 120) -> bytes:
+    """The PNG bytes of ``fig``, which is then closed.
 
     PNG metadata that would change between runs (software version, date) is stripped so that the
     same figure gives the same bytes.
     """
     import matplotlib.pyplot as plt
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
-    os.close(fd)
+    buf = io.BytesIO()
     try:
-        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
-        os.replace(tmp, path)
+        fig.savefig(buf, dpi=dpi, format="png", metadata={"Software": None})
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         plt.close(fig)
-    return path
+    return buf.getvalue()
+
+
+def save_figure(fig, path: str | os.PathLike, *, dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` as PNG atomically (:func:`puhui.repro.atomic_write_bytes`) and
+    close it; same figure, same bytes (:func:`figure_png`)."""
+    from puhui.repro import atomic_write_bytes
+
+    return atomic_write_bytes(path, figure_png(fig, dpi=dpi))
