@@ -54,15 +54,6 @@ def _cumulants_from_raw(m1: float, m2: float, m3: float) -> tuple[float, float, 
     return m1, m2 - m1**2, m3 - 3 * m2 * m1 + 2 * m1**3
 
 
-def _draw_by_inversion(law: FrequencyModel, size, seed) -> np.ndarray:
-    """Inverse-cdf draws of a law on k ≥ 1, the cdf tabulated until its tail is below 1e-15."""
-    rng = _rng(seed)
-    k_max = law._table_end()
-    cdf = np.cumsum(law.pmf(np.arange(k_max + 1)))
-    u = rng.random(size)
-    return np.minimum(np.searchsorted(cdf, u * cdf[-1], side="left"), k_max).astype(np.int64)
-
-
 class Logarithmic(FrequencyModel):
     """Logarithmic law with parameter β > 0 (a zero-truncated (a, b, 1) member).
 
@@ -180,9 +171,11 @@ class ExtendedTruncatedNB(FrequencyModel):
         return int(max(50, math.ceil(37.0 / -math.log(self.a)) + 50))
 
     def rvs(self, size, seed):
-        return _draw_by_inversion(self, size, seed)
+        """Inverse-cdf draws (:meth:`_ppf` of uniforms)."""
+        return self._ppf(_rng(seed).random(size)).astype(np.int64)
 
     def _ppf(self, v):
+        """Quantiles from the cdf tabulated until the tail is below 1e-16 (scipy has no ETNB)."""
         cdf = np.cumsum(self.pmf(np.arange(self._table_end() + 1)))
         return np.searchsorted(cdf, np.asarray(v) * cdf[-1], side="left").astype(float)
 
