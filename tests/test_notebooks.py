@@ -30,6 +30,10 @@ def test_notebook_runs(path, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    # A glyph drawn as an empty box is a figure the reader cannot read (issue 9).
+    missing = [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if o.get("output_type") == "stream" and "missing from font" in o.get("text", "")]
+    assert not missing, missing[0][:300]
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert images, "a notebook for an actuary shows its figures"

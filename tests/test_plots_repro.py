@@ -34,6 +34,65 @@ def test_found_font_really_has_chinese_glyphs():
     assert FT2Font(path).get_char_index(ord("赔")) != 0
 
 
+def _installed_cjk_families() -> list[str]:
+    from matplotlib import font_manager
+
+    fonts.cjk_font()  # adds CJK fonts that an older font cache does not list
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in fonts.CJK_FAMILIES if f in names]
+
+
+MIXED = "综合成本率 CR 2025: 105.6%, −20,000 元"
+
+
+def _render_mixed(tmp_path, name):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax = new_axes()
+        ax.plot([-20_000, 0, 20_000], [0.9, 1.056, 1.1], label=label("赔付率 θ=0.8", "LR θ=0.8"))
+        ax.set_title(label(MIXED, "combined ratio CR 2025: 105.6%, −20,000 yuan"))
+        ax.set_xlabel(label("起付线（元）IBNR", "deductible (yuan) IBNR"))
+        ax.legend()
+        save_figure(ax.figure, tmp_path / f"{name}.png")
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_mixed_labels_render_on_every_installed_cjk_font(tmp_path, monkeypatch):
+    """Digits, Latin letters, θ and the minus sign beside Chinese: no glyph may be missing,
+    whichever CJK font draws the Chinese (Droid Sans Fallback has no Latin glyphs at all; issue 9).
+    """
+    families = _installed_cjk_families()
+    for family in families:
+        monkeypatch.setattr(fonts, "cjk_font", lambda family=family: family)
+        assert _render_mixed(tmp_path, family.replace(" ", "_")) == [], family
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)  # no CJK font: English labels
+    assert _render_mixed(tmp_path, "english") == []
+
+
+def test_a_font_cache_older_than_the_cjk_font_still_finds_it(monkeypatch):
+    """A CJK font installed after matplotlib wrote its font cache is found on the disk."""
+    from matplotlib import font_manager
+
+    families = _installed_cjk_families()
+    if not families:
+        return  # no CJK font on this machine: English labels, covered above
+    mgr = font_manager.fontManager
+    stale = [f for f in mgr.ttflist if f.name not in fonts.CJK_FAMILIES]
+    monkeypatch.setattr(mgr, "ttflist", stale)
+    fonts.cjk_font.cache_clear()
+    try:
+        assert fonts.cjk_font() in fonts.CJK_FAMILIES
+    finally:
+        fonts.cjk_font.cache_clear()
+
+
+def test_manifest_records_the_figure_font():
+    record = Manifest(command="t").to_dict()["figure_font"]
+    assert record == {"latin": "DejaVu Sans", "cjk": fonts.cjk_font()}
+
+
 def test_new_axes_reuses_given_axes():
     fig, ax = plt.subplots()
     assert new_axes(ax) is ax

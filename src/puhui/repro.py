@@ -67,6 +67,14 @@ def package_versions(names=TRACKED_PACKAGES) -> dict[str, str]:
     return out
 
 
+def _figure_font() -> dict:
+    """The fonts figures were drawn with (Latin first, CJK fallback): a figure's bytes depend on
+    them, so a re-run on another machine can tell why its PNGs differ."""
+    from .plots.fonts import font_record
+
+    return font_record()
+
+
 @dataclass
 class Manifest:
     """What went into a run: inputs with hashes, versions, seed, assumptions and outputs.
@@ -113,6 +121,7 @@ class Manifest:
             "inputs": self.inputs,
             "outputs": self.outputs,
             "versions": package_versions(),
+            "figure_font": _figure_font(),
             "platform": {"system": platform.system(), "machine": platform.machine(),
                          "byteorder": sys.byteorder},
         }

@@ -8,12 +8,25 @@ from pathlib import Path
 
 
 def new_axes(ax=None, *, figsize=(7.0, 4.2)):
-    """Return ``ax`` unchanged, or a fresh Axes on a new figure when ``ax`` is None."""
+    """Return ``ax``, or a fresh Axes on a new figure when ``ax`` is None, drawing with the
+    fonts of :func:`puhui.plots.use_cjk_font`.
+
+    An Axes made before the fonts were chosen (``plt.subplots()`` at the top of a notebook) keeps
+    the font of its title and axis labels from then; they are switched to the chosen fonts, so
+    Chinese set on them later does not come out as empty boxes.
+    """
+    from .fonts import use_cjk_font
+
     if ax is not None:
+        if use_cjk_font():
+            import matplotlib as mpl
+
+            family = mpl.rcParams["font.family"]
+            for text in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label,
+                         ax.yaxis.label):
+                text.set_fontfamily(family)
         return ax
     import matplotlib.pyplot as plt
-
-    from .fonts import use_cjk_font
 
     use_cjk_font()
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
