@@ -31,9 +31,48 @@ def command(name: str):
     return register
 
 
+def _number_in(bound) -> Callable[[str], float]:
+    """An argparse type: a finite number within ``bound`` (a
+    :class:`puhui.products.definition.Bound`), else a one-line usage error (exit status 2)."""
+    from math import isfinite
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not isfinite(x):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        if not bound.holds(x):
+            hint = f" ({bound.hint})" if bound.hint and abs(x) > 1 else ""
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}{hint}")
+        return x
+
+    return parse
+
+
+def _iso_date(text: str) -> str:
+    """An argparse type: a date YYYY-MM-DD, returned as YYYY-MM-DD."""
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .data.schema import SCHEMAS
+    from .products.definition import BOUNDS, Bound
+
+    # Option bounds; the product's own keys (trend, 起付线, 赔付比例) share the product file's.
+    trend, deductible, ratio = (_number_in(BOUNDS[k]) for k in ("medical_trend", "deductible",
+                                                                "payout_ratio"))
+    probability = _number_in(Bound(0.0, 1.0, lo_open=True, hi_open=True))
+    share = _number_in(Bound(0.0, 1.0, lo_open=True, hi_open=False,
+                             hint="a fraction: write 15% as 0.15"))
+    positive, non_negative = _number_in(Bound(0.0, lo_open=True)), _number_in(Bound(0.0))
 
     parser = argparse.ArgumentParser(
         prog="puhui",
@@ -57,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("product", help="product file (TOML)")
     p.add_argument("--data", required=True, help="folder with policies, claims, basis …")
     p.add_argument("--out", required=True, help="output folder for the report")
-    p.add_argument("--as-of", default=None,
+    p.add_argument("--as-of", default=None, type=_iso_date,
                    help="valuation date YYYY-MM-DD (default: the data folder's, if stated)")
     p.add_argument("--ibnr", default="bornhuetter_ferguson",
                    choices=["bornhuetter_ferguson", "chain_ladder"],
@@ -68,13 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="folder with policies and member costs")
     p.add_argument("--out", required=True, help="output folder for the report")
     p.add_argument("--pricing-year", type=int, default=None,
-                   help="year priced for (default: the year after the latest policy year)")
-    p.add_argument("--trend", type=float, default=None,
-                   help="medical trend a year (default: the product's)")
-    p.add_argument("--level", type=float, default=0.95,
-                   help="VaR level of the risk margin: P(CR > 100%%) ≤ 1 − level")
-    p.add_argument("--participation", type=float, default=0.15,
-                   help="participation at the current price, for the anti-selection scenario")
+                   help="year priced for, 1 to 5 years after the latest policy year "
+                   "(default: the year after it)")
+    p.add_argument("--trend", type=trend, default=None,
+                   help="medical trend a year, in (-0.5, 0.5) (default: the product's)")
+    p.add_argument("--level", type=probability, default=0.95,
+                   help="VaR level of the risk margin, in (0, 1): P(CR > 100%%) ≤ 1 − level")
+    p.add_argument("--participation", type=share, default=0.15,
+                   help="participation at the current price, in (0, 1], for the "
+                   "anti-selection scenario")
     p.add_argument("--no-anti-selection", action="store_true",
                    help="leave out the participation scenario")
 
@@ -83,23 +124,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="folder with policies and member costs")
     p.add_argument("--out", required=True, help="output folder for the report")
     p.add_argument("--years", nargs="+", type=int, default=None,
-                   help="experience policy years (default: the latest)")
-    p.add_argument("--trend", type=float, default=None,
-                   help="medical trend a year (default: the product's)")
-    p.add_argument("--deductible", nargs="+", type=float, default=None,
-                   help="起付线 values of the grid (元)")
-    p.add_argument("--payout-ratio", nargs="+", type=float, default=None,
-                   help="healthy 赔付比例 values of the grid")
-    p.add_argument("--alpha", type=float, default=0.10, help="max P(CR > 100%%)")
-    p.add_argument("--claim-cv", type=float, default=0.05,
-                   help="CV of next year's claim level (parameter risk)")
-    p.add_argument("--max-price", type=float, default=None, help="budget: max required premium")
+                   help="experience policy years, among the book's (default: the latest)")
+    p.add_argument("--trend", type=trend, default=None,
+                   help="medical trend a year, in (-0.5, 0.5) (default: the product's)")
+    p.add_argument("--deductible", nargs="+", type=deductible, default=None,
+                   help="起付线 values of the grid (元, ≥ 0)")
+    p.add_argument("--payout-ratio", nargs="+", type=ratio, default=None,
+                   help="healthy 赔付比例 values of the grid, in (0, 1]")
+    p.add_argument("--alpha", type=probability, default=0.10,
+                   help="max P(CR > 100%%), in (0, 1)")
+    p.add_argument("--claim-cv", type=non_negative, default=0.05,
+                   help="CV of next year's claim level (parameter risk), ≥ 0")
+    p.add_argument("--max-price", type=positive, default=None,
+                   help="budget: max required premium (元, > 0)")
 
     p = sub.add_parser("reprice", help="batch premium rates for every region × crop × coverage")
     p.add_argument("yields", help="yields table (region, crop, year, yield[, area]): CSV, "
                    "Parquet or .xlsx")
-    p.add_argument("--coverage", nargs="+", type=float, default=[0.7, 0.8, 0.9],
-                   help="coverage levels θ (保障水平), e.g. 0.7 0.8 0.9")
+    p.add_argument("--coverage", nargs="+", type=share, default=[0.7, 0.8, 0.9],
+                   help="coverage levels θ (保障水平) in (0, 1], e.g. 0.7 0.8 0.9")
     p.add_argument("--out", required=True, help="rate table to write (.csv or .parquet); a "
                    "manifest is written beside it as OUT.manifest.json")
     p.add_argument("--detrend", default="linear", choices=["linear", "quadratic", "robust",

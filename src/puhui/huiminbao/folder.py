@@ -10,7 +10,9 @@ A folder holds one file per table, named by its kind, in any supported format::
                                                           review; or planted.json for the
                                                           bundled synthetic data)
 
-Every table is validated (with the cross-table rules) before use.
+Every table is validated (with the cross-table rules) before use. Given the product, the book
+must be that product's: every member-year's ``product`` code equals the product file's ``code``
+(:func:`check_product`); a book of another product, or of two products, is an error.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..data import load
@@ -26,6 +29,8 @@ from ..errors import ParameterError
 from .basis import basis_from_planted, read_basis
 
 SUFFIXES = (".parquet", ".csv", ".xlsx", ".csv.gz")
+#: ``puhui price --pricing-year`` may be at most this many years after the book's latest year.
+MAX_YEARS_AHEAD = 5
 
 
 def _find(folder: Path, stem: str, required: bool) -> Path | None:
@@ -50,16 +55,81 @@ class BookData:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def read_book(folder: str | Path, *, for_review: bool = True) -> BookData:
+def policy_years(policies: pd.DataFrame) -> np.ndarray:
+    """The policy years (保单年度) of a book, ascending: ``policy_year``, else the start year."""
+    year = (policies["policy_year"] if "policy_year" in policies.columns
+            else policies["start_date"].dt.year)
+    return np.unique(np.asarray(year, dtype="int64"))
+
+
+def _span(years: np.ndarray) -> str:
+    listed = "" if len(years) == years[-1] - years[0] + 1 else f" ({', '.join(map(str, years))})"
+    return f"{years[0]}–{years[-1]}{listed}"
+
+
+def check_product(policies: pd.DataFrame, product, *, table: str = "policies") -> None:
+    """The book is ``product``'s: one product code in the policies' ``product`` column, equal to
+    the product file's ``code`` — else a :class:`ParameterError` naming the codes.
+
+    >>> import pandas as pd
+    >>> from puhui.products import Product, example_product_path
+    >>> check_product(pd.DataFrame({"product": ["HMB-XC", "HMB-YC"]}),
+    ...               Product.from_toml(example_product_path()))
+    Traceback (most recent call last):
+    ...
+    puhui.errors.ParameterError: policies: the book holds 2 products (HMB-XC, HMB-YC); ...
+    """
+    if "product" not in policies.columns:
+        raise ParameterError(f"{table}: no 'product' column to check against the product file's "
+                             f"code {product.code!r}")
+    codes = sorted(str(c) for c in pd.unique(policies["product"]))
+    if len(codes) > 1:
+        shown = ", ".join(codes[:10]) + (", …" if len(codes) > 10 else "")
+        raise ParameterError(f"{table}: the book holds {len(codes)} products ({shown}); review, "
+                             "tune and price one product at a time (split the policies by "
+                             "their 'product' column)")
+    if codes and codes[0] != product.code:
+        raise ParameterError(f"{table}: the policies are of product {codes[0]!r} but the product "
+                             f"file is for {product.code!r}; use that product's file (or data)")
+
+
+def check_years(policies: pd.DataFrame, years, *, option: str = "years") -> list[int]:
+    """``years`` as ints if every one is a policy year of the book; else an error naming the
+    book's span."""
+    have = policy_years(policies)
+    years = [int(y) for y in np.atleast_1d(years)]
+    outside = sorted(set(years) - set(have.tolist()))
+    if not years or outside:
+        raise ParameterError(f"{option} {outside or years}: the book's policy years are "
+                             f"{_span(have)}; choose among them")
+    return years
+
+
+def check_pricing_year(policies: pd.DataFrame, year, *, option: str = "pricing_year") -> int:
+    """``year`` if it follows the book's latest policy year by 1 to :data:`MAX_YEARS_AHEAD`
+    years; else an error naming the book's span."""
+    have = policy_years(policies)
+    latest = int(have[-1])
+    if not latest < int(year) <= latest + MAX_YEARS_AHEAD:
+        raise ParameterError(f"{option} {year}: the book's policy years are {_span(have)}; price "
+                             f"a year after the latest, {latest + 1}–{latest + MAX_YEARS_AHEAD}")
+    return int(year)
+
+
+def read_book(folder: str | Path, *, for_review: bool = True, product=None) -> BookData:
     """Read and validate every table of a 惠民保 data folder.
 
     ``for_review=False`` (pricing from member costs): only policies and costs are read —
-    costs required, claims, payments and the basis left out (and out of the manifest)."""
+    costs required, claims, payments and the basis left out (and out of the manifest).
+    ``product``: check that the book is this product's (:func:`check_product`) before
+    reading anything but the policies."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"no such data folder: {folder}")
     paths = {"policies": _find(folder, "policies", True)}
     policies = load(paths["policies"], "policies")
+    if product is not None:
+        check_product(policies, product, table=paths["policies"].name)
     claims = costs = payments = basis = valuation = None
     if (p := _find(folder, "costs", not for_review)) is not None:
         paths["costs"] = p

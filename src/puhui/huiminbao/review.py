@@ -30,6 +30,7 @@ from ..experience.triangles import triangle
 from ..products import Product
 from ..ratios import underwriting_year_ratios
 from .cells import allocate_ibnr, experience_cells
+from .folder import check_product
 
 DIMENSIONS = {"policy_year": ("policy_year",), "segment": ("segment",),
               "age_band": ("age_band",), "benefit_line": ("benefit_line",),
@@ -128,7 +129,8 @@ def review(product: Product, policies: pd.DataFrame, claims: pd.DataFrame,
     Parameters
     ----------
     product : Product
-        The product (expenses and target combined ratio are read from it).
+        The product (expenses and target combined ratio are read from it); the policies must
+        be its book: one code in their ``product`` column, equal to ``product.code``.
     policies, claims : DataFrame
         Validated member-year and claim tables (claims with ``benefit_line``).
     basis : DataFrame
@@ -143,7 +145,16 @@ def review(product: Product, policies: pd.DataFrame, claims: pd.DataFrame,
     """
     if ibnr_method not in IBNR_METHODS:
         raise ParameterError(f"ibnr_method must be one of {IBNR_METHODS}")
-    as_of = pd.Timestamp(as_of)
+    if not isinstance(product, Product):
+        raise ParameterError("product: expected a puhui.products.Product (Product.from_toml)")
+    check_product(policies, product)
+    try:
+        date = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        date = pd.NaT
+    if pd.isna(date):
+        raise ParameterError(f"as_of: give the valuation date as YYYY-MM-DD, got {as_of!r}")
+    as_of = date
     if len(claims) and claims["report_date"].max() > as_of:
         raise ParameterError("claims are reported after as_of: value the claims at as_of first")
     pol = policies if "policy_year" in policies.columns else policies.assign(

@@ -10,7 +10,7 @@ from ..errors import ParameterError
 from ..products import Product
 from ..report import Report
 from ..repro import Manifest
-from .folder import read_book
+from .folder import check_pricing_year, check_product, check_years, read_book
 from .reporting import add_review
 from .review import review
 
@@ -19,7 +19,7 @@ def run_review(product_path, data_dir, out_dir, *, as_of=None,
                ibnr_method: str = "bornhuetter_ferguson") -> Path:
     """Review the book in ``data_dir`` against ``product_path``; write the report to ``out_dir``."""
     product = Product.from_toml(product_path)
-    book = read_book(data_dir)
+    book = read_book(data_dir, product=product)
     as_of = as_of or book.valuation_date
     if as_of is None:
         raise ParameterError("give the valuation date with --as-of YYYY-MM-DD")
@@ -56,9 +56,11 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
     """
     from ..tuning import Constraints, DesignGrid, MemberCosts, evaluate, optimise
 
+    check_product(policies, product)
     pol = policies if "policy_year" in policies.columns else policies.assign(
         policy_year=policies["start_date"].dt.year)
-    years = [int(pol["policy_year"].max())] if years is None else [int(y) for y in years]
+    years = ([int(pol["policy_year"].max())] if years is None
+             else check_years(pol, years, option="years"))
     trend = product.medical_trend if trend is None else float(trend)
     member_costs = MemberCosts.from_tables(pol, costs, lines=[ln.name for ln in product.lines],
                                            policy_year=years, trend=trend, to_year=to_year)
@@ -111,7 +113,7 @@ def add_tuning(rep: Report, ev, choice, constraints, product: Product) -> None:
 def run_tune(product_path, data_dir, out_dir, **options) -> Path:
     """``puhui tune``: tune the product on the costs in ``data_dir``; report to ``out_dir``."""
     product = Product.from_toml(product_path)
-    book = read_book(data_dir)
+    book = read_book(data_dir, product=product)
     if book.costs is None:
         raise ParameterError(f"{data_dir}: tuning needs member-level costs (costs.parquet/csv)")
     ev, choice, constraints = tune(product, book.policies, book.costs, **options)
@@ -136,7 +138,9 @@ def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = Non
     from ..pricing.report import add_pricing, scenario_for
 
     product = Product.from_toml(product_path)
-    book = read_book(data_dir, for_review=False)
+    book = read_book(data_dir, for_review=False, product=product)
+    if pricing_year is not None:
+        check_pricing_year(book.policies, pricing_year, option="--pricing-year")
     res = price_from_experience(product, book.policies, book.costs, pricing_year=pricing_year,
                                 trend=trend, level=level)
     calibration = None

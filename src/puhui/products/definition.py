@@ -1,11 +1,12 @@
 """惠民保 product definitions: benefit lines, prices, expenses and targets, from TOML or Python.
 
-A product file (see ``huiminbao_example.toml``)::
+A product file (see ``huiminbao_example.toml``; every table, key, type and bound is listed in
+``docs/huiminbao.md``)::
 
     [product]
-    code = "HMB-XC"
+    code = "HMB-XC"                       # 产品代码: must match the book's policies.product
     name = "西城惠民保 (示例)"
-    target_combined_ratio = 0.95          # 目标综合成本率
+    target_combined_ratio = 0.95          # 目标综合成本率, in [0.5, 1.5]
 
     [price]                               # flat price, or age bands
     flat = 109.0
@@ -18,18 +19,37 @@ A product file (see ``huiminbao_example.toml``)::
     protection_fund = 0.008               # 保险保障基金
     per_member = 0.0
 
+    [assumptions]                         # optional
+    medical_trend = 0.06                  # 医疗费用趋势 a year, in (−0.5, 0.5)
+
     [[lines]]                             # one table per benefit line (责任类型)
     name = "in_catalogue"
     zh = "医保目录内自付"
     cap = 1_000_000                       # 封顶线 (on the payout)
     healthy = { deductible = 20_000, payout_ratio = 0.8 }      # 起付线, 赔付比例
     preexisting = { deductible = 40_000, payout_ratio = 0.4 }  # 既往症 terms
+
+The schema is strict, so a typo cannot silently drop an assumption: an unknown table or key at
+any level is an error that suggests the near name; numbers must be TOML numbers (not strings
+or booleans), finite and within the bounds of :data:`BOUNDS`; the file is UTF-8 (a byte-order
+mark is accepted). The same checks run when a :class:`Product` is built in Python, so every
+command and every API call sees the same bounds.
+
+>>> Product.from_dict({"product": {"code": "T", "target_combined_ratio": 0.95},
+...                    "price": {"flat": 100}, "expenses": {"comission": 0.04},
+...                    "lines": [{"name": "a", "healthy": {"deductible": 0,
+...                                                        "payout_ratio": 0.5}}]})
+Traceback (most recent call last):
+...
+puhui.errors.ParameterError: product: [expenses] has unknown keys: 'comission' (did you mean...
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,21 +60,147 @@ SEGMENTS = ("healthy", "preexisting")
 
 
 @dataclass(frozen=True)
+class Bound:
+    """An interval ``lo … hi`` with open or closed ends (``hi = inf``: no upper bound)."""
+
+    lo: float
+    hi: float = math.inf
+    lo_open: bool = False
+    hi_open: bool = True
+    hint: str = ""
+
+    def holds(self, x: float) -> bool:
+        return (x > self.lo if self.lo_open else x >= self.lo) and (
+            x < self.hi if self.hi_open else x <= self.hi)
+
+    def __str__(self) -> str:
+        if math.isinf(self.hi):
+            return f"{'>' if self.lo_open else '≥'} {self.lo:g}"
+        return (f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}"
+                f"{')' if self.hi_open else ']'}")
+
+
+_SHARE = Bound(0.0, 1.0, hint="a fraction of premium: write 4% as 0.04")
+#: Bounds of every number of a product, by key — the one set used by the file reader and by the
+#: dataclasses (so ``Product(...)``, ``replace`` and ``with_terms`` are held to them too).
+BOUNDS: dict[str, Bound] = {
+    "target_combined_ratio": Bound(0.5, 1.5, hi_open=False, hint="write 95% as 0.95"),
+    "flat": Bound(0.0, lo_open=True),
+    "band_price": Bound(0.0, lo_open=True),
+    "age": Bound(0.0, 150.0, hi_open=False),
+    "commission": _SHARE,
+    "admin": _SHARE,
+    "taxes": _SHARE,
+    "protection_fund": _SHARE,
+    "per_member": Bound(0.0),
+    "medical_trend": Bound(-0.5, 0.5, lo_open=True, hint="a yearly rate: write 6% as 0.06"),
+    "deductible": Bound(0.0),
+    "payout_ratio": Bound(0.0, 1.0, lo_open=True, hi_open=False,
+                          hint="a fraction: write 80% as 0.8"),
+    "cap": Bound(0.0, lo_open=True),
+}
+LABELS = {
+    "target_combined_ratio": "target_combined_ratio (目标综合成本率)",
+    "flat": "flat (price per member, 元)",
+    "band_price": "price (元)",
+    "commission": "commission (手续费及佣金)",
+    "admin": "admin (业务及管理费)",
+    "taxes": "taxes (税金及附加)",
+    "protection_fund": "protection_fund (保险保障基金)",
+    "per_member": "per_member (元 per member)",
+    "medical_trend": "medical_trend (医疗费用趋势)",
+    "deductible": "deductible (起付线)",
+    "payout_ratio": "payout_ratio (赔付比例)",
+    "cap": "cap (封顶线)",
+}
+
+#: Tables of a product file and their keys (``lines`` is an array of tables ``[[lines]]``).
+TABLES: dict[str, tuple[str, ...]] = {
+    "product": ("code", "name", "target_combined_ratio"),
+    "price": ("flat", "age_bands"),
+    "expenses": ("commission", "admin", "taxes", "protection_fund", "per_member"),
+    "assumptions": ("medical_trend",),
+    "lines": ("name", "zh", "cap", *SEGMENTS),
+}
+REQUIRED_TABLES = ("product", "price", "expenses", "lines")
+#: Keys of a segment's terms table, e.g. ``healthy = { deductible = 20_000, payout_ratio = 0.8 }``.
+SEGMENT_KEYS = ("deductible", "payout_ratio", "cap")
+
+
+def _describe(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return f"{str(bool(value)).lower()} (a boolean)"
+    if isinstance(value, str):
+        return f"{value!r} (a string: write numbers without quotes)"
+    return f"{value!r} (a {type(value).__name__})"
+
+
+def check_number(value, key: str, *, label: str | None = None) -> float:
+    """``value`` as a float if it is a finite number within ``BOUNDS[key]``; else a
+    :class:`ParameterError` naming the key, the bound and the value. Booleans and strings are
+    not numbers.
+
+    >>> check_number(0.8, "payout_ratio")
+    0.8
+    >>> check_number(6, "medical_trend")
+    Traceback (most recent call last):
+    ...
+    puhui.errors.ParameterError: medical_trend (医疗费用趋势) must be in (-0.5, 0.5), got 6 (a...
+    """
+    label = label or LABELS.get(key, key)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"{label} must be a number, got {_describe(value)}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ParameterError(f"{label} must be a finite number, got {value!r}")
+    bound = BOUNDS[key]
+    if not bound.holds(x):
+        hint = f" ({bound.hint})" if bound.hint and abs(x) > 1 else ""
+        raise ParameterError(f"{label} must be {bound}, got {value!r}{hint}")
+    return x
+
+
+def _check_fields(obj, keys: dict[str, str], *, optional: tuple[str, ...] = ()) -> list[str]:
+    """Check the numeric fields of a frozen dataclass (field → bound key), store them as floats
+    and return the problems found (all of them, not only the first)."""
+    problems = []
+    for name, key in keys.items():
+        value = getattr(obj, name)
+        if value is None and name in optional:
+            continue
+        try:
+            object.__setattr__(obj, name, check_number(value, key))
+        except ParameterError as err:
+            problems.append(str(err))
+    return problems
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise ParameterError("; ".join(problems))
+
+
+def _text(value, label: str, *, empty: bool = False) -> list[str]:
+    if not isinstance(value, str):
+        return [f"{label} must be a string, got {_describe(value)}"]
+    if not empty and not value.strip():
+        return [f"{label} must not be empty"]
+    return []
+
+
+@dataclass(frozen=True)
 class LineTerms:
-    """Terms of one benefit line for one segment: 起付线 (deductible), 赔付比例, 封顶线."""
+    """Terms of one benefit line for one segment: 起付线 (deductible ≥ 0), 赔付比例 (payout ratio
+    in (0, 1]) and 封顶线 (cap > 0 on the payout; ``None`` = no cap)."""
 
     deductible: float
     payout_ratio: float
     cap: float | None
 
     def __post_init__(self):
-        if not np.isfinite(self.deductible) or self.deductible < 0:
-            raise ParameterError(f"deductible (起付线) must be ≥ 0, got {self.deductible}")
-        if not 0 < self.payout_ratio <= 1:
-            raise ParameterError(f"payout_ratio (赔付比例) must be in (0, 1], got "
-                                 f"{self.payout_ratio}")
-        if self.cap is not None and not self.cap > 0:
-            raise ParameterError(f"cap (封顶线) must be > 0, got {self.cap}")
+        _raise(_check_fields(self, {"deductible": "deductible", "payout_ratio": "payout_ratio",
+                                    "cap": "cap"}, optional=("cap",)))
 
     @property
     def benefit(self):
@@ -70,11 +216,25 @@ class LineTerms:
 
 @dataclass(frozen=True)
 class BenefitLine:
-    """A benefit line (责任类型) with its terms for healthy and 既往症 members."""
+    """A benefit line (责任类型) with its terms for healthy and (optionally) 既往症 members."""
 
     name: str
     zh: str
     terms: dict[str, LineTerms]
+
+    def __post_init__(self):
+        problems = _text(self.name, "line name") + _text(self.zh, "zh", empty=True)
+        if not isinstance(self.terms, dict):
+            problems.append("terms must be a mapping segment → LineTerms")
+        else:
+            unknown = [s for s in self.terms if s not in SEGMENTS]
+            if unknown:
+                problems.append(f"unknown segments {unknown}; use {SEGMENTS}")
+            if "healthy" not in self.terms:
+                problems.append("needs 'healthy' terms")
+            if not all(isinstance(t, LineTerms) for t in self.terms.values()):
+                problems.append("terms must be LineTerms")
+        _raise(problems)
 
     def for_segment(self, segment: str) -> LineTerms:
         try:
@@ -86,13 +246,21 @@ class BenefitLine:
 
 @dataclass(frozen=True)
 class Expenses:
-    """Expense assumptions: fractions of premium and a fixed amount per member (元)."""
+    """Expense assumptions: fractions of premium, each in [0, 1) and together below 1, and a
+    fixed amount per member (元, ≥ 0)."""
 
     commission: float = 0.0
     admin: float = 0.0
     taxes: float = 0.0
     protection_fund: float = 0.0
     per_member: float = 0.0
+
+    def __post_init__(self):
+        _raise(_check_fields(self, {f.name: f.name for f in fields(self)}))
+        if not self.variable_rate < 1:
+            raise ParameterError(f"commission + admin + taxes + protection_fund = "
+                                 f"{self.variable_rate:g}: variable expenses must take less "
+                                 "than 100% of the premium")
 
     @property
     def variable_rate(self) -> float:
@@ -102,7 +270,10 @@ class Expenses:
 
 @dataclass(frozen=True)
 class Product:
-    """A 惠民保 city medical product (城市定制型商业医疗保险)."""
+    """A 惠民保 city medical product (城市定制型商业医疗保险).
+
+    Every value is checked against :data:`BOUNDS` when the product is built (from a file, in
+    Python, by ``dataclasses.replace`` or :meth:`with_terms`)."""
 
     code: str
     name: str
@@ -114,19 +285,60 @@ class Product:
     medical_trend: float = 0.0
 
     def __post_init__(self):
+        problems = _text(self.code, "[product] code") + _text(self.name, "[product] name")
+        target = _check_fields(self, {"target_combined_ratio": "target_combined_ratio"})
+        problems += target + _check_fields(self, {"medical_trend": "medical_trend"})
+        if not isinstance(self.expenses, Expenses):
+            problems.append("expenses must be an Expenses")
+        elif not target and not self.expenses.variable_rate < self.target_combined_ratio:
+            problems.append(f"variable expenses ({self.expenses.variable_rate:g} of premium) "
+                            f"must be below the target_combined_ratio "
+                            f"({self.target_combined_ratio:g}): no price meets the target")
+        lines = tuple(self.lines) if isinstance(self.lines, (list, tuple)) else None
+        if not lines or not all(isinstance(ln, BenefitLine) for ln in lines):
+            problems.append("a product needs at least one benefit line ([[lines]])")
+        else:
+            object.__setattr__(self, "lines", lines)
+            names = [line.name for line in lines]
+            if len(set(names)) != len(names):
+                problems.append(f"benefit line names repeat: {names}")
         if (self.flat_price is None) == (not self.age_bands):
-            raise ParameterError("give exactly one of a flat price or age bands in [price]")
-        if not 0 < self.target_combined_ratio <= 1.5:
-            raise ParameterError("target_combined_ratio must be in (0, 1.5]")
-        if self.expenses.variable_rate >= 1:
-            raise ParameterError("variable expenses take 100% or more of the premium")
-        names = [line.name for line in self.lines]
-        if len(set(names)) != len(names):
-            raise ParameterError(f"benefit line names repeat: {names}")
-        nexts = [b[0] for b in self.age_bands[1:]] + [None] * bool(self.age_bands)
-        for (lo, hi, price), nxt in zip(self.age_bands, nexts, strict=True):
-            if not lo < hi or price < 0 or (nxt is not None and nxt != hi):
-                raise ParameterError("age bands must be contiguous [lower, upper) with price ≥ 0")
+            problems.append("give exactly one of a flat price or age bands in [price]")
+        elif self.flat_price is not None:
+            problems += _check_fields(self, {"flat_price": "flat"})
+        else:
+            problems += self._check_bands()
+        _raise(problems)
+
+    def _check_bands(self) -> list[str]:
+        """Age bands [lower, upper) with price: ages in [0, 150], lower < upper, contiguous in
+        ascending order, price > 0."""
+        raw = self.age_bands
+        if isinstance(raw, (str, bytes, dict)) or not isinstance(raw, (list, tuple)):
+            return [f"[price] age_bands must be a list of [lower, upper, price], got {raw!r}"]
+        bands, problems = [], []
+        for i, band in enumerate(raw, 1):
+            where = f"[price] age_bands #{i}"
+            if not isinstance(band, (list, tuple)) or len(band) != 3:
+                problems.append(f"{where} must be [lower, upper, price], got {band!r}")
+                continue
+            try:
+                lo = check_number(band[0], "age", label=f"{where} lower age")
+                hi = check_number(band[1], "age", label=f"{where} upper age")
+                price = check_number(band[2], "band_price", label=f"{where} price (元)")
+            except ParameterError as err:
+                problems.append(str(err))
+                continue
+            if not lo < hi:
+                problems.append(f"{where}: lower age {lo:g} must be below upper age {hi:g}")
+            elif bands and bands[-1][1] != lo:
+                problems.append(f"{where} starts at {lo:g} but the band before ends at "
+                                f"{bands[-1][1]:g}: bands must be contiguous [lower, upper) "
+                                "in ascending order")
+            bands.append((lo, hi, price))
+        if not problems:
+            object.__setattr__(self, "age_bands", tuple(bands))
+        return problems
 
     def line(self, name: str) -> BenefitLine:
         for line in self.lines:
@@ -165,59 +377,190 @@ class Product:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Product:
-        """Read a product file (see the module docstring); errors name the key at fault."""
+        """Read a product file (UTF-8, with or without a byte-order mark); errors name the file,
+        the table and the key at fault."""
         path = Path(path)
         try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise ParameterError(f"no such product file: {path}") from None
+        except OSError as err:
+            raise ParameterError(f"cannot read the product file {path}: "
+                                 f"{err.strerror or err}") from None
+        try:
+            doc = tomllib.loads(_decode(raw, path))
         except tomllib.TOMLDecodeError as err:
-            raise ParameterError(f"{path.name}: not valid TOML: {err}") from None
-        return cls.from_dict(doc, source=path.name)
+            raise ParameterError(f"{path}: not valid TOML: {err}") from None
+        return cls.from_dict(doc, source=str(path))
 
     @classmethod
     def from_dict(cls, doc: dict, *, source: str = "product") -> Product:
-        def need(table: dict, key: str, where: str):
-            if key not in table:
-                raise ParameterError(f"{source}: [{where}] lacks '{key}'")
-            return table[key]
+        """A product from the tables of a product file (a parsed TOML document); strict: every
+        problem found is reported at once, each with its table and key."""
+        problems: list[str] = []
+        if not isinstance(doc, dict):
+            raise ParameterError(f"{source}: expected the tables of a product file")
+        problems += _unknown(doc, tuple(TABLES), "the file", tables=True)
+        for name in REQUIRED_TABLES:
+            if name not in doc:
+                what = "[[lines]]" if name == "lines" else f"[{name}]"
+                problems.append(f"[top level] lacks '{name}' (a {what} table)")
+        tables = {}
+        for name in ("product", "price", "expenses", "assumptions"):
+            value = doc.get(name, {})
+            if not isinstance(value, dict):
+                problems.append(f"'{name}' must be a table [{name}], got {_describe(value)}")
+                value = {}
+            problems += _unknown(value, TABLES[name], f"[{name}]")
+            tables[name] = value
+        prod, price = tables["product"], tables["price"]
 
-        prod = need(doc, "product", "top level")
-        price = doc.get("price", {})
+        for key in ("code", "target_combined_ratio"):
+            if "product" in doc and key not in prod:
+                problems.append(f"[product] lacks '{key}'")
+        if "code" in prod:
+            problems += _text(prod["code"], "[product] code")
+        if "name" in prod:
+            problems += _text(prod["name"], "[product] name")
+        numbers = {}
+        for table, key, bound in (("product", "target_combined_ratio", "target_combined_ratio"),
+                                  ("price", "flat", "flat"),
+                                  ("assumptions", "medical_trend", "medical_trend")):
+            if key in tables[table]:
+                try:
+                    numbers[key] = check_number(tables[table][key], bound)
+                except ParameterError as err:
+                    problems.append(f"[{table}] {err}")
+        expenses = None
+        given = {k: v for k, v in tables["expenses"].items() if k in TABLES["expenses"]}
+        try:
+            expenses = Expenses(**given)
+        except ParameterError as err:
+            problems.append(f"[expenses] {err}")
+
         lines = []
-        for i, raw in enumerate(need(doc, "lines", "top level")):
-            where = f"lines #{i + 1}"
-            cap = raw.get("cap")
-            terms = {}
-            for seg in SEGMENTS:
-                if seg in raw:
-                    t = raw[seg]
-                    try:
-                        terms[seg] = LineTerms(float(need(t, "deductible", f"{where}.{seg}")),
-                                               float(need(t, "payout_ratio", f"{where}.{seg}")),
-                                               None if t.get("cap", cap) is None
-                                               else float(t.get("cap", cap)))
-                    except ParameterError as err:
-                        raise ParameterError(f"{source}: [{where}.{seg}] {err}") from None
-            unknown = set(raw) - {"name", "zh", "cap", *SEGMENTS}
-            if unknown:
-                raise ParameterError(f"{source}: [{where}] unknown keys {sorted(unknown)}")
-            if "healthy" not in terms:
-                raise ParameterError(f"{source}: [{where}] needs a 'healthy' terms table")
-            lines.append(BenefitLine(str(need(raw, "name", where)), str(raw.get("zh", "")),
-                                     terms))
-        bands = tuple(tuple(float(v) for v in b) for b in price.get("age_bands", ()))
-        exp = doc.get("expenses", {})
-        unknown = set(exp) - set(Expenses.__dataclass_fields__)
-        if unknown:
-            raise ParameterError(f"{source}: [expenses] unknown keys {sorted(unknown)}")
-        return cls(
-            code=str(need(prod, "code", "product")),
-            name=str(prod.get("name", prod["code"])),
-            lines=tuple(lines),
-            flat_price=None if "flat" not in price else float(price["flat"]),
-            age_bands=bands,
-            target_combined_ratio=float(prod.get("target_combined_ratio", 1.0)),
-            expenses=Expenses(**{k: float(v) for k, v in exp.items()}),
-            medical_trend=float(doc.get("assumptions", {}).get("medical_trend", 0.0)),
-        )
+        raw_lines = doc.get("lines", [])
+        if isinstance(raw_lines, dict):
+            problems.append("write each benefit line as an array table [[lines]], not [lines]")
+            raw_lines = []
+        elif not isinstance(raw_lines, list):
+            problems.append(f"'lines' must be [[lines]] tables, got {_describe(raw_lines)}")
+            raw_lines = []
+        elif "lines" in doc and not raw_lines:
+            problems.append("[[lines]]: a product needs at least one benefit line")
+        for i, raw in enumerate(raw_lines, 1):
+            line, found = _read_line(raw, i)
+            problems += found
+            lines.append(line)
+
+        if problems:
+            raise ParameterError(f"{source}: " + "; ".join(problems))
+        try:
+            return cls(
+                code=prod["code"],
+                name=prod.get("name", prod["code"]),
+                lines=tuple(lines),
+                flat_price=numbers.get("flat"),
+                age_bands=price.get("age_bands", ()),
+                target_combined_ratio=numbers["target_combined_ratio"],
+                expenses=expenses,
+                medical_trend=numbers.get("medical_trend", 0.0),
+            )
+        except ParameterError as err:
+            raise ParameterError(f"{source}: {err}") from None
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """The text of a product file: UTF-8, with or without a byte-order mark (Notepad's
+    default). UTF-16 and GBK files are errors that say to save the file as UTF-8."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:400]:
+        raise ParameterError(f"{path}: the file is saved as UTF-16 (or UTF-32); save it as "
+                             "UTF-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        try:
+            raw.decode("gb18030")
+            guess = " — it looks like GBK/GB18030"
+        except UnicodeDecodeError:
+            guess = ""
+        raise ParameterError(f"{path}: not UTF-8 text (byte {raw[err.start]:#04x} at position "
+                             f"{err.start}){guess}; save the file as UTF-8") from None
+
+
+def _home(key: str) -> str | None:
+    """The table a key belongs in, if it is a key of exactly one table."""
+    homes = [t for t, keys in TABLES.items() if key in keys]
+    if len(homes) == 1:
+        return "[[lines]]" if homes[0] == "lines" else f"[{homes[0]}]"
+    return None
+
+
+def _unknown(table: dict, known: tuple[str, ...], where: str, *, tables: bool = False) -> list[str]:
+    """The unknown keys (or tables) of ``table``, each with the nearest known name."""
+    shown = []
+    for key in table:
+        if key in known:
+            continue
+        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        if near:
+            name = near[0]
+            hint = (f"did you mean [[{name}]]?" if tables and name == "lines"
+                    else f"did you mean [{name}]?" if tables else f"did you mean '{name}'?")
+        elif _home(key):
+            hint = f"it belongs in {_home(key)}"
+        else:
+            hint = f"known: {', '.join(known)}"
+        shown.append(f"{f'[{key}]' if tables and isinstance(table[key], dict) else repr(key)} "
+                     f"({hint})")
+    if not shown:
+        return []
+    kind = "unknown tables or keys" if tables else "unknown keys"
+    return [f"{where} has {kind}: {', '.join(shown)}"]
+
+
+def _read_line(raw, i: int) -> tuple[BenefitLine | None, list[str]]:
+    """One ``[[lines]]`` table: its line, or the problems found in it."""
+    if not isinstance(raw, dict):
+        return None, [f"[[lines]] #{i} must be a table, got {_describe(raw)}"]
+    name = raw.get("name")
+    where = f"[[lines]] #{i}" + (f" ({name})" if isinstance(name, str) and name else "")
+    problems = _unknown(raw, TABLES["lines"], where)
+    if "name" not in raw:
+        problems.append(f"{where} lacks 'name'")
+    else:
+        problems += [f"{where} {p}" for p in _text(raw["name"], "name")]
+    if "zh" in raw:
+        problems += [f"{where} {p}" for p in _text(raw["zh"], "zh", empty=True)]
+    cap = raw.get("cap")
+    if "cap" in raw:
+        try:
+            check_number(cap, "cap")
+        except ParameterError as err:
+            problems.append(f"{where} {err}")
+            cap = None
+    if "healthy" not in raw:
+        problems.append(f"{where} needs a 'healthy' terms table, e.g. healthy = "
+                        "{ deductible = 20_000, payout_ratio = 0.8 }")
+    terms = {}
+    for seg in SEGMENTS:
+        if seg not in raw:
+            continue
+        t, at = raw[seg], f"{where}.{seg}"
+        if not isinstance(t, dict):
+            problems.append(f"{at} must be a table such as {{ deductible = 20_000, "
+                            f"payout_ratio = 0.8 }}, got {_describe(t)}")
+            continue
+        found = _unknown(t, SEGMENT_KEYS, at)
+        found += [f"{at} lacks '{k}'" for k in ("deductible", "payout_ratio") if k not in t]
+        if not found:
+            try:
+                terms[seg] = LineTerms(t["deductible"], t["payout_ratio"], t.get("cap", cap))
+            except ParameterError as err:
+                found.append(f"{at} {err}")
+        problems += found
+    if problems:
+        return None, problems
+    return BenefitLine(raw["name"], raw.get("zh", ""), terms), []
