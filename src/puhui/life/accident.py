@@ -21,9 +21,8 @@ group of n lives the annual claims are compound Poisson, ``N ~ Poisson(Σ λ)``,
 payout drawn from the mixture of the lines' payout laws (:meth:`AccidentProduct.claims_distribution`,
 through :func:`puhui.losses.aggregate`).
 
-The payout law of a line, ``P(pay(X) ≤ y) = F_X(sup{x : pay(x) ≤ y})``, is computed from the
-breakpoints of the layer stack (``pay`` is piecewise linear and non-decreasing); no library
-inverts a layer stack, so :func:`payout_cdf` does it by hand.
+The payout law of a line, ``P(pay(X) ≤ y) = F_X(sup{x : pay(x) ≤ y})``, comes from
+:func:`puhui.losses.coverage` (:func:`payout_cdf` is a thin wrapper of it).
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from ..benefits import Benefit
 from ..benefits.layer import as_stack
 from ..errors import ParameterError
 from ..losses import Empirical, Poisson, aggregate, expected_payout, payout_probability
+from ..losses.coverage import coverage
 from ..losses.discretize import DiscreteSeverity
 from .premiums import Expenses
 from .products import _check_margin, one_year_gross
@@ -337,41 +337,17 @@ class GroupClaims:
 def payout_cdf(severity, benefit, y) -> np.ndarray:
     """``P(pay(X) ≤ y)`` for a single benefit design (a stack of layers, franchise allowed).
 
-    ``pay`` is non-decreasing and piecewise linear between the layers' attachments and tops,
-    so ``{x : pay(x) ≤ y}`` is an interval ``[0, x*(y)]`` (closed at a flat piece or a
-    franchise jump) and the answer is ``F_X(x*(y))``; y ≥ the largest payout gives 1.
+    A thin wrapper of ``coverage(severity, benefit).cdf(y)``
+    (:func:`puhui.losses.coverage`): ``pay`` is non-decreasing and piecewise linear, so
+    ``{x : pay(x) ≤ y}`` is an interval ``[0, x*(y)]`` and the answer is ``F_X(x*(y))``;
+    y ≥ the largest payout gives 1.
     """
     st = as_stack(benefit)
     if st.grid_shape != ():
         raise ParameterError("payout_cdf needs one design, not a grid")
-    y = np.asarray(y, dtype=float)
-    knots = np.concatenate([[0.0], st.attachment.ravel(), st.top.ravel()])
-    if st.jump_at is not None:
-        knots = np.concatenate([knots, np.atleast_1d(st.jump_at)])
-    knots = np.unique(knots[np.isfinite(knots)])
-    left = st.pay(knots)                                  # pay at the knot (left limit)
-    jump = np.zeros_like(knots)
-    if st.jump_at is not None:
-        jump = np.where(knots == float(st.jump_at), float(st.jump_size), 0.0)
-    right = left + jump                                   # value just above the knot
-    nxt = np.append(knots[1:], np.inf)
-    nxt_left = np.append(left[1:], np.nan)
-    tail_slope = float(st.pay(knots[-1] + 1.0) - right[-1])  # slope beyond the last knot
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(np.isfinite(nxt), (nxt_left - right) / (nxt - knots), tail_slope)
-    k = np.searchsorted(right, y, side="right") - 1
-    kk = np.maximum(k, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inside = np.where(slope[kk] > 0, knots[kk] + (y - right[kk]) / slope[kk], np.inf)
-    x_star = np.where(k < 0, 0.0, np.minimum(inside, nxt[kk]))
-    out = np.where(np.isinf(x_star), 1.0, _cdf(severity, np.where(np.isinf(x_star), 0.0, x_star)))
-    return np.where(y < 0, 0.0, out)
-
-
-def _cdf(model, x):
-    if not hasattr(model, "cdf"):
-        raise ParameterError(f"severity {type(model).__name__} has no cdf(x)")
-    return np.asarray(model.cdf(x), dtype=float)
+    if not (hasattr(severity, "cdf") or hasattr(severity, "sf")):
+        raise ParameterError(f"severity {type(severity).__name__} has no cdf(x)")
+    return np.asarray(coverage(severity, benefit).cdf(y), dtype=float)
 
 
 def _mean(model) -> float:

@@ -9,6 +9,8 @@ with deductibles and limits, claim-count models and aggregate distributions.
   body with a generalized-Pareto tail;
 * :func:`expected_payout`, :func:`payout_variance`, :func:`payout_probability` — a benefit's
   payout moments under a loss model, broadcast over a grid of designs;
+* :func:`coverage` — the law of the payout per loss or per payment (R actuar ``coverage()``),
+  itself a loss model;
 * :class:`SeverityFitter`, :func:`compare_fits`, :func:`qq_plot`, :func:`pp_plot` — maximum
   likelihood with left truncation and right censoring;
 * :class:`Poisson`, :class:`NegativeBinomial`, :class:`Binomial`, :class:`ZeroTruncated`,
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from .aggregate import aggregate, exact_moments
 from .aggregate_dist import AccuracyWarning, ApproxAggregate, DiscreteAggregate
+from .coverage import Coverage, coverage
 from .discretize import DiscreteSeverity, discretize
 from .empirical import Empirical
 from .fit import ConvergenceWarning, SeverityFitter, fit_severity
@@ -45,11 +48,11 @@ from .payout import expected_payout, payout_probability, payout_second_moment, p
 
 __all__ = [
     "AccuracyWarning", "ApproxAggregate", "Binomial", "CLOSED_FORM_LAWS", "ClaimCountFitter",
-    "ConvergenceWarning", "DiscreteAggregate", "DiscreteSeverity", "Empirical",
+    "ConvergenceWarning", "Coverage", "DiscreteAggregate", "DiscreteSeverity", "Empirical",
     "ExtendedTruncatedNB", "Logarithmic",
     "FrequencyModel", "Mixture", "NegativeBinomial", "Poisson", "SeverityFitter", "Spliced",
     "ZeroInflated", "ZeroModified", "ZeroTruncated", "aggregate", "as_frequency",
-    "compare_fits", "discretize", "exact_moments", "expected_payout", "fit_severity", "lev",
-    "lev_moment", "payout_probability", "payout_second_moment", "payout_variance", "pp_plot",
+    "compare_fits", "coverage", "discretize", "exact_moments", "expected_payout", "fit_severity",
+    "lev", "lev_moment", "payout_probability", "payout_second_moment", "payout_variance", "pp_plot",
     "qq_plot", "severity_loglik",
 ]

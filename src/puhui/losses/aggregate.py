@@ -4,8 +4,10 @@
 :mod:`puhui.losses.frequency`) and a claim-size law X by
 
 * ``"fft"`` -- discrete Fourier transform: ``ĝ = P_N(f̂)`` on a zero-padded grid with
-  exponential tilting (Embrechts & Frei 2009; Grübel & Hermesmeier 1999);
-* ``"panjer"`` -- Panjer's recursion for the (a, b, 0) and (a, b, 1) classes;
+  exponential tilting (Embrechts & Frei 2009; Grübel & Hermesmeier 1999); the round-off it
+  leaves is removed without moving mass or changing the mean (see :func:`_repair_roundoff`);
+* ``"panjer"`` -- Panjer's recursion for the (a, b, 0) and (a, b, 1) classes, compiled with
+  numba (:mod:`puhui.losses._panjer_numba`);
 * ``"simulation"`` -- Monte Carlo with an explicit seed;
 * ``"normal"`` / ``"np2"`` -- normal and normal-power approximations from the exact moments.
 
@@ -14,6 +16,13 @@ Exact moments of S (cumulants κ_j(N), raw severity moments m_k):
 * ``E[S] = κ1 m1``;
 * ``Var[S] = κ1 m2 + (κ2 − κ1) m1²``;
 * ``κ3(S) = κ1 m3 + 3(κ2 − κ1) m1 m2 + (κ3 − 3κ2 + 2κ1) m1³``.
+
+Default grid (no ``upper``/``n_nodes``): ``mean + 12 sd`` of S (a power of two for FFT),
+then doubled until no more than ``tol`` of the probability is missing from it -- S beyond the
+grid, and the claim-size law beyond its end -- as actuar's recursion runs until the cdf is
+within ``tol`` of 1.  A grid that would need more than :data:`MAX_GRID_NODES` nodes (Panjer:
+more than :data:`MAX_PANJER_WORK` recursion terms) is refused with a
+:class:`~puhui.errors.ParameterError` naming the way out.
 
 They are reported next to the computed moments (the self-check) and an
 :class:`~puhui.losses.aggregate_dist.AccuracyWarning` is raised when the relative error of the
@@ -40,7 +49,13 @@ from scipy import fft as sfft
 
 from puhui.errors import ParameterError
 from puhui.losses.aggregate_dist import AccuracyWarning, ApproxAggregate, DiscreteAggregate
-from puhui.losses.discretize import DiscreteSeverity, _check_step, as_discrete, discretize
+from puhui.losses.discretize import (
+    DiscreteSeverity,
+    _check_step,
+    _nonincreasing_fit,
+    as_discrete,
+    discretize,
+)
 from puhui.losses.frequency import (
     Binomial,
     FrequencyModel,
@@ -49,9 +64,16 @@ from puhui.losses.frequency import (
     as_frequency,
 )
 
-__all__ = ["aggregate", "exact_moments", "METHODS"]
+__all__ = ["aggregate", "exact_moments", "METHODS", "MAX_GRID_NODES"]
 
 METHODS = ("fft", "panjer", "simulation", "normal", "np2")
+
+#: Largest grid the default-grid search may reach (FFT: two real arrays of 2× this length
+#: and a complex one, ≈ 200 MB at 2^22 nodes).
+MAX_GRID_NODES = 2**22
+#: Largest Panjer work n·m (grid nodes × severity nodes) the default-grid search may reach
+#: (a few seconds at C speed); beyond it FFT is the method to use.
+MAX_PANJER_WORK = 2**32
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,19 +170,38 @@ def _discrete_severity(severity, step, n, discretization, severity_upper) -> Dis
 # ---------------------------------------------------------------------------------------------
 # engines
 # ---------------------------------------------------------------------------------------------
-def _fft(freq: FrequencyModel, f: np.ndarray, n: int, padding: float, tilt):
-    """Compound pmf on n nodes by real FFT of length L ≥ padding·n with tilting θ per node."""
-    if padding < 1:
-        raise ParameterError(f"padding must be ≥ 1, got {padding!r}")
-    L = sfft.next_fast_len(int(math.ceil(padding * n)), real=True)
-    if tilt is None or tilt is True:
-        theta = 20.0 / L
-    elif tilt is False:
-        theta = 0.0
-    else:
-        theta = float(tilt)
-        if not (math.isfinite(theta) and theta >= 0):
-            raise ParameterError(f"tilt must be True/False/None or a θ ≥ 0, got {tilt!r}")
+def _repair_roundoff(g: np.ndarray) -> tuple[np.ndarray, float]:
+    """Remove the round-off negatives of a computed pmf without moving mass or the mean.
+
+    An FFT leaves an absolute error of order ``ε·log L·max|g̃|`` on every node (times
+    ``e^{θk}`` after untilting), so wherever the true masses are smaller -- far in the tail --
+    some come out negative.  Setting those to 0 biases the result: it adds mass, and adds it
+    far out, where ``E[S²]`` weighs it by x².  Here the on-grid survival function
+    ``R_k = Σ_{i≥k} g_i`` (non-increasing exactly when every mass is ≥ 0) is replaced by its
+    least-squares non-increasing fit (pool-adjacent-violators), floored at 0, and the masses
+    are its differences.  Pooling averages a run of neighbours, so it changes nothing outside
+    the noisy stretch; it keeps ``R_0 = Σ g`` (the total mass) and ``Σ_{k≥1} R_k = Σ k g_k``
+    (the mean) exactly -- unless the floor at 0 acts, which moves only noise -- and moves
+    mass only between neighbouring nodes.
+
+    Returns the repaired pmf and the total of the negative masses it removed.
+    """
+    neg = g < 0
+    if not neg.any():
+        return g, 0.0
+    noise = float(-g[neg].sum())
+    tail = np.cumsum(g[::-1])[::-1]  # R_k
+    fit, start = _nonincreasing_fit(tail)
+    np.maximum(fit, 0.0, out=fit)
+    out = g.copy()
+    j = max(start - 1, 0)  # masses before j keep their computed values bit for bit
+    out[j:-1] = fit[j:-1] - fit[j + 1 :]
+    out[-1] = fit[-1]
+    return out, noise
+
+
+def _fft_pass(freq: FrequencyModel, f: np.ndarray, n: int, L: int, theta: float):
+    """``g_k = e^{θk} irfft(P_N(rfft(e^{−θk} f_k)))_k`` for k < L (f zero-padded to L)."""
     fx = np.zeros(L)
     k = min(f.size, n)
     fx[:k] = f[:k]
@@ -170,14 +211,48 @@ def _fft(freq: FrequencyModel, f: np.ndarray, n: int, padding: float, tilt):
     g = sfft.irfft(freq.pgf(sfft.rfft(fx)), L)
     if theta > 0:
         g /= damp
-    kept = g[:n].copy()
-    neg = kept < 0
-    noise = float(-kept[neg].sum()) if neg.any() else 0.0
-    kept[neg] = 0.0
+    return g
+
+
+def _fft(freq: FrequencyModel, f: np.ndarray, n: int, padding: float, tilt, tol: float):
+    """Compound pmf on n nodes by real FFT of length L ≥ padding·n.
+
+    Wrap-around: a length-L transform folds the mass of S beyond ``L·h`` back onto the grid.
+    Zero padding (L ≥ 2n by default) puts the fold beyond twice the grid end; exponential
+    tilting ``g_k = e^{θk} · irfft(P_N(rfft(e^{−θk} f_k)))_k`` damps it further by
+    ``e^{−θL}`` (Grübel & Hermesmeier 1999) but multiplies the FFT's round-off by up to
+    ``e^{θn}`` towards the grid end (e^{10} for θ = 20/L and L = 2n), which on fine grids of
+    heavy tails costs more accuracy than it saves (variance 5× further off on a Lomax law at
+    2^20 nodes).  ``tilt=None`` therefore transforms without tilting first and tilts
+    (θ = 20/L) only when the mass the untilted transform puts in the padding -- the mass of S
+    between the grid end and ``L·h``, an upper estimate of what lies beyond ``L·h`` for any
+    tail no heavier than a finite-mean Pareto -- exceeds both ``tol`` and the mass error that
+    tilting itself brings, about ``ε·e^{θn}`` (5e-12 for θ = 20/L, L = 2n): that is, when
+    the grid is short.  (GEMAct 1.3 does not tilt by default: ``LossModel(tilt=False)``.)
+    The round-off negatives are removed by :func:`_repair_roundoff`.
+    """
+    if padding < 1:
+        raise ParameterError(f"padding must be ≥ 1, got {padding!r}")
+    L = sfft.next_fast_len(int(math.ceil(padding * n)), real=True)
+    adaptive = tilt is None
+    if tilt is True:
+        theta = 20.0 / L
+    elif tilt is None or tilt is False:
+        theta = 0.0
+    else:
+        theta = float(tilt)
+        if not (math.isfinite(theta) and theta >= 0):
+            raise ParameterError(f"tilt must be True/False/None or a θ ≥ 0, got {tilt!r}")
+    g = _fft_pass(freq, f, n, L, theta)
+    # tilting pays when the wrap-around it removes exceeds the round-off it adds, ε·e^{θn}
+    worth = max(tol, np.finfo(float).eps * math.exp(20.0 * n / L))
+    if adaptive and (L == n or abs(float(g[n:].sum())) > worth):
+        theta = 20.0 / L
+        g = _fft_pass(freq, f, n, L, theta)
+    kept, noise = _repair_roundoff(g[:n])
     # Mass beyond the grid: the exact total of the compound (severity truncated to the grid)
-    # minus what the grid holds.  The raw FFT sum over the padding is also reported; it is
-    # dominated by round-off amplified by e^{θk} there.
-    total = float(np.real(freq.pgf(f[:k].sum())))
+    # minus what the grid holds.  The raw FFT sum over the padding is also reported.
+    total = float(np.real(freq.pgf(f[: min(f.size, n)].sum())))
     info = {
         "fft_length": L,
         "tilt_theta": theta,
@@ -189,13 +264,16 @@ def _fft(freq: FrequencyModel, f: np.ndarray, n: int, padding: float, tilt):
 
 
 def _panjer(freq: FrequencyModel, f: np.ndarray, n: int, tol: float):
-    """Panjer recursion (by hand: no field library implements it).
+    """Panjer's recursion (Panjer 1981; *Loss Models* §9.6).
 
     ``g_x = [(p1 − (a+b) p0) f_x + Σ_{y=1}^{min(x,m)} (a + b y/x) f_y g_{x−y}] / (1 − a f_0)``,
-    ``g_0 = P_N(f_0)``.  The inner sum is two numpy dot products per step, so the cost is
-    O(n·m) -- O(n²) for a severity as long as the grid; use FFT for large grids.  Stops early
-    when the computed mass is within ``tol`` of its limit ``P_N(Σ f)``.
+    ``g_0 = P_N(f_0)`` -- exact, O(n·m) for a severity on m + 1 nodes, in the compiled kernel
+    :func:`puhui.losses._panjer_numba.panjer_recursion` (trailing zero severity masses are
+    dropped first, which changes nothing).  Stops early when the computed mass is within
+    ``tol`` of its limit ``P_N(Σ f)``.
     """
+    from puhui.losses._panjer_numba import panjer_recursion
+
     a, b = float(freq.a), float(freq.b)
     g0 = float(np.real(freq.pgf(f[0])))
     if not g0 > 0:
@@ -203,28 +281,12 @@ def _panjer(freq: FrequencyModel, f: np.ndarray, n: int, tol: float):
             "P[S = 0] underflows to 0, the Panjer recursion cannot start: use method='fft' (or "
             "convolve= for a Poisson, negative binomial or binomial count)"
         )
-    const = freq.p1 - (a + b) * freq.p0 if freq.is_zero_modified else 0.0
-    m = f.size - 1
-    fa = a * f
-    fb = b * np.arange(m + 1) * f
-    denom = 1.0 - a * f[0]
+    const = float(freq.p1 - (a + b) * freq.p0) if freq.is_zero_modified else 0.0
+    nz = np.flatnonzero(f)
+    f = np.ascontiguousarray(f[: int(nz[-1]) + 1] if nz.size else f[:1], dtype=float)
     target = float(np.real(freq.pgf(f.sum())))
-    g = np.zeros(n)
-    g[0] = g0
-    cum = g0
-    stop = n
-    for x in range(1, n):
-        k = min(x, m)
-        window = g[x - k : x][::-1]  # g_{x-1}, …, g_{x-k}
-        s = np.dot(fa[1 : k + 1], window) + np.dot(fb[1 : k + 1], window) / x
-        fx = f[x] if x <= m else 0.0
-        g[x] = (const * fx + s) / denom
-        cum += g[x]
-        if tol > 0 and target - cum <= tol:
-            stop = x + 1
-            break
-    g = g[:stop]
-    return g, max(0.0, target - float(g.sum())), {"stopped_at_node": stop, "tol": tol}
+    g = panjer_recursion(f, a, b, const, g0, int(n), target, float(tol))
+    return g, max(0.0, target - float(g.sum())), {"stopped_at_node": int(g.size), "tol": tol}
 
 
 def _split(freq: FrequencyModel, k: int) -> FrequencyModel:
@@ -249,9 +311,11 @@ def _panjer_convolved(freq: FrequencyModel, f: np.ndarray, n: int, tol: float, c
     """Panjer's recursion, with the split-and-convolve device when ``P[S = 0]`` underflows.
 
     For ``N = N_1 + … + N_{2^k}`` i.i.d., ``S`` is the ``2^k``-fold convolution of the compound
-    law of ``N_1``; squaring ``k`` times by :func:`numpy.convolve` (exact sums, no FFT round-off)
-    gives it on the grid — nodes ``< n`` need only nodes ``< n`` of each factor, so truncating to
-    the grid loses nothing.
+    law of ``N_1``; squaring ``k`` times by exact sums (no FFT round-off,
+    :func:`puhui.losses._panjer_numba.self_convolve`) gives it on the grid — nodes ``< n`` need
+    only nodes ``< n`` of each factor, so truncating to the grid loses nothing.  The recursion
+    for ``N_1`` stops within ``tol / 2^k`` of its limit, so that after ``k`` squarings
+    (``P_N = P_{N_1}^{2^k}``) the result is within ``tol`` of its own (actuar's rule).
     """
     if convolve is None:
         k, part = 0, freq
@@ -269,11 +333,13 @@ def _panjer_convolved(freq: FrequencyModel, f: np.ndarray, n: int, tol: float, c
         part = _split(freq, k) if k else freq
     if k == 0:
         return _panjer(freq, f, n, tol)
-    g, _, info = _panjer(part, f, n, 0.0)
+    from puhui.losses._panjer_numba import self_convolve
+
+    g, _, info = _panjer(part, f, n, tol / 2**k)
     for _ in range(k):
-        g = np.convolve(g, g)[:n]
+        g = self_convolve(g, n)
     target = float(np.real(freq.pgf(f.sum())))
-    info.update(convolve=k, stopped_at_node=n, tol=0.0)
+    info.update(convolve=k, stopped_at_node=int(g.size), tol=tol)
     return g, max(0.0, target - float(g.sum())), info
 
 
@@ -353,8 +419,10 @@ def aggregate(
     step : float
         Grid step h (fft, panjer) -- required unless ``severity`` is a DiscreteSeverity.
     upper, n_nodes : float, int
-        Grid ``0, h, …, upper`` with ``n_nodes = upper/h + 1``; default: mean + 12 sd
-        (rounded up to a power of two for FFT).
+        Grid ``0, h, …, upper`` with ``n_nodes = upper/h + 1``.  Default: mean + 12 sd
+        (rounded up to a power of two for FFT), doubled until no more than ``tol`` of the
+        probability is off the grid, up to :data:`MAX_GRID_NODES` nodes (ParameterError
+        beyond, naming the way out).
     discretization : {"unbiased", "rounding", "upper", "lower"}
         Severity discretisation (see :func:`~puhui.losses.discretize.discretize`).
     severity_upper : float
@@ -362,9 +430,13 @@ def aggregate(
     padding : float
         FFT length ≥ padding × n_nodes (zero padding against wrap-around).
     tilt : None, bool or float
-        Exponential tilting θ per node; ``None``/``True`` → 20 / FFT length, ``False`` → none.
+        Exponential tilting θ per node against wrap-around: ``True`` → 20 / FFT length,
+        ``False`` → none, ``None`` (default) → none unless the padding holds more than ``tol``
+        of the probability (a short grid), then 20 / FFT length.
     tol : float
-        Panjer stops when the computed mass is within ``tol`` of its limit (0: fill the grid).
+        Probability the result may miss.  Panjer stops when the computed mass is within ``tol``
+        of its limit (0: fill the grid).  Without ``upper``/``n_nodes`` the grid is doubled
+        until no more than ``tol`` of the probability lies off it (needs ``tol > 0``).
     convolve : int, optional
         Panjer only, for Poisson, negative binomial and binomial counts: run the recursion for
         N split into ``2^convolve`` i.i.d. parts, then convolve the result with itself
@@ -411,22 +483,91 @@ def aggregate(
         step = severity.step
     if step is None:
         raise ParameterError(f"method '{method}' needs step=")
-    h = _check_step(step)
-    n = _grid_size(h, upper, n_nodes, mean, var, method)
-    sev = _discrete_severity(severity, h, n, discretization, severity_upper)
-    f = sev.pmf
     if convolve is not None and method != "panjer":
         raise ParameterError("convolve= applies to method='panjer' only")
-    if method == "fft":
-        g, tail, info = _fft(freq, f, n, padding, tilt)
-    else:
-        g, tail, info = _panjer_convolved(freq, f, n, tol, convolve)
+    h = _check_step(step)
+    tol = _check_tol(tol)
+    n = _grid_size(h, upper, n_nodes, mean, var, method)
+    default_grid = upper is None and n_nodes is None
+    if default_grid and tol == 0:
+        raise ParameterError(
+            "tol=0 with the default grid asks for a grid that holds all the probability: give "
+            "upper= or n_nodes= (Panjer then fills that grid) or a tol > 0"
+        )
+    # the claim-size law is cut at the grid end unless it is given discretised or cut elsewhere
+    sev_grows = severity_upper is None and not isinstance(severity, DiscreteSeverity)
+    doublings = 0
+    if default_grid and sev_grows and callable(getattr(severity, "cdf", None)):
+        # first reach a grid end beyond which the claim-size law costs ≤ tol/2 (from its cdf:
+        # no transform, so that a hopeless heavy tail is refused at once)
+        while True:
+            cut = 1.0 - float(np.real(freq.pgf(float(np.asarray(severity.cdf(h * (n - 1)))))))
+            if cut <= tol / 2:
+                break
+            _check_growth(method, h, n, n, cut, tol, cut, sev_grows)
+            n *= 2
+            doublings += 1
+    while True:
+        sev = _discrete_severity(severity, h, n, discretization, severity_upper)
+        f = sev.pmf
+        # default grid: the recursion gets half the budget, the claim-size cut the other half
+        budget = tol / 2 if default_grid and method == "panjer" and sev_grows else tol
+        if method == "fft":
+            g, tail, info = _fft(freq, f, n, padding, tilt, tol)
+        else:
+            g, tail, info = _panjer_convolved(freq, f, n, budget, convolve)
+        if not default_grid:
+            break
+        # probability missing from the grid: S beyond it, plus (when the claim-size law grows
+        # with the grid) the claims beyond the grid end, 1 − P_N(Σ f)
+        cut = 1.0 - float(np.real(freq.pgf(float(f.sum())))) if sev_grows else 0.0
+        missing = tail + max(cut, 0.0)
+        if missing <= tol:
+            info["default_grid_doublings"] = doublings
+            break
+        _check_growth(method, h, n, f.size, missing, tol, cut, sev_grows)
+        n *= 2
+        doublings += 1
     info.update(discretization=sev.method, severity_noise_mass=sev.noise_mass)
     x = h * np.arange(g.size)
     lost = max(0.0, 1.0 - float(f[:n].sum()))  # severity mass beyond the aggregate grid too
     result = DiscreteAggregate(method, x, g, h, mean, var, skew, lost, tail, info)
     _check_grid(result, check_rtol)
     return result
+
+
+def _check_tol(tol) -> float:
+    try:
+        t = float(tol)
+    except (TypeError, ValueError):
+        raise ParameterError(f"tol must be a number, got {tol!r}") from None
+    if not (math.isfinite(t) and 0 <= t < 1):
+        raise ParameterError(f"tol must be in [0, 1), got {tol!r}")
+    return t
+
+
+def _check_growth(method, h, n, m, missing, tol, cut, sev_grows) -> None:
+    """Refuse to double the default grid beyond :data:`MAX_GRID_NODES` (or, for Panjer, beyond
+    :data:`MAX_PANJER_WORK` = n·m), with the numbers and the ways out."""
+    n_next = 2 * n
+    m_next = 2 * m if sev_grows else m
+    too_big = n_next > MAX_GRID_NODES
+    if method == "panjer" and n_next * m_next > MAX_PANJER_WORK:
+        too_big = True
+    if not too_big:
+        return
+    why = ""
+    if sev_grows and cut > tol / 2:
+        why = (f", {cut:.3g} of it from the claim-size law cut at the grid end (a heavy "
+               "tail)")
+    hint = " (or method='fft')" if method == "panjer" else ""
+    raise ParameterError(
+        f"the default grid (step {h:g}) would have to grow past {n} nodes (up to "
+        f"{h * (n - 1):.6g}) to hold all but tol = {tol:g} of the probability: "
+        f"{missing:.3g} is still missing{why}. Give upper= or n_nodes= to accept a shorter grid "
+        f"(the missing probability is then reported as truncated_mass), a larger step= or a "
+        f"larger tol={hint}"
+    )
 
 
 def _check_grid(result: DiscreteAggregate, rtol: float) -> None:

@@ -31,10 +31,10 @@ from puhui.benefits.benefit import Benefit
 from puhui.errors import ParameterError
 from puhui.losses.aggregate import aggregate
 from puhui.losses.aggregate_dist import ApproxAggregate
+from puhui.losses.coverage import Coverage
 from puhui.losses.discretize import DiscreteSeverity, discretize
 from puhui.losses.empirical import Empirical
 from puhui.losses.frequency import Binomial, Poisson
-from puhui.losses.lev import lev
 from puhui.losses.payout import payout_probability
 from puhui.tuning.moments import layer_moments
 
@@ -112,9 +112,10 @@ def experience_aggregate(totals, weights, members, *, method: str = "fft", seed=
     return aggregate(freq, severity, method)
 
 
-class PaidLayer:
+class PaidLayer(Coverage):
     """Law of the payout ``Y = min(r (X − d)₊, C)`` given ``Y > 0`` (i.e. ``X > d``).
 
+    ``coverage(law, Benefit(d, r, C), per="payment")`` (:mod:`puhui.losses.coverage`):
     ``S_Y(y) = S_X(d + y/r) / S_X(d)`` for ``0 ≤ y < C`` (0 from ``C`` on) and
     ``E[min(Y, u)] = r (LEV_X(d + min(u, C)/r) − LEV_X(d)) / S_X(d)``.
 
@@ -130,23 +131,15 @@ class PaidLayer:
         self.d = float(deductible)
         self.r = float(payout_ratio)
         self.cap = math.inf if cap is None else float(cap)
-        self.s_d = float(np.asarray(law.sf(self.d)))
-        if not self.s_d > 0:
-            raise ParameterError("PaidLayer: the cost never exceeds the deductible (S(d) = 0)")
-
-    def sf(self, y):
-        y = np.asarray(y, dtype=float)
-        inner = np.asarray(self.law.sf(self.d + np.clip(y, 0.0, None) / self.r), dtype=float)
-        out = np.where(y < 0, 1.0, np.where(y >= self.cap, 0.0, inner / self.s_d))
-        return out[()]
-
-    def cdf(self, y):
-        return (1.0 - np.asarray(self.sf(y)))[()]
-
-    def lev(self, u):
-        u = np.clip(np.asarray(u, dtype=float), 0.0, self.cap)
-        top = np.asarray(lev(self.law, self.d + u / self.r), dtype=float)
-        return (self.r * (top - float(lev(self.law, self.d))) / self.s_d)[()]
+        try:
+            super().__init__(law, Benefit(deductible=self.d, payout_ratio=self.r, cap=cap),
+                             per="payment")
+        except ParameterError as err:
+            if "never pays" in str(err):
+                raise ParameterError("PaidLayer: the cost never exceeds the deductible "
+                                     "(S(d) = 0)") from None
+            raise
+        self.s_d = self.payout_probability
 
 
 def model_aggregate(components, *, method: str = "fft"):
