@@ -224,3 +224,43 @@ def test_property_partial_credibility_in_unit_interval(n, p, k):
     z = partial_credibility(n, p, k)
     assert 0.0 <= z <= 1.0
     assert partial_credibility(2 * n + 1, p, k) >= z  # more claims, no less credibility
+
+
+# --------------------------------------------------------------------------------------------
+# docs/credibility.md: its code blocks run in sequence and the numbers quoted there hold
+# --------------------------------------------------------------------------------------------
+def test_docs_page_code_and_quoted_numbers():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "credibility.md").read_text(
+        encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 4
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the origin model's singular A
+        for block in blocks:
+            exec(compile(block, "docs/credibility.md", "exec"), namespace)
+    fit, it = namespace["fit"], namespace["it"]
+    assert round(fit.collective_, 3) == 1742.220
+    np.testing.assert_array_equal(fit.between_variances_.round(2), [87263.70, 13414.84])
+    assert round(fit.within_variance_) == 139120026
+    np.testing.assert_array_equal(fit.premiums_["cohort"].round(3), [1941.675, 1542.765])
+    np.testing.assert_array_equal(fit.premiums_["state"].round(3),
+                                  [2049.733, 1522.032, 1864.280, 1488.504, 1587.097])
+    np.testing.assert_array_equal(it.premiums_["state"].round(3),
+                                  [2048.324, 1523.800, 1874.625, 1496.563, 1585.169])
+    origin, bary = namespace["origin"], namespace["bary"]
+    np.testing.assert_array_equal(origin.predict(13).round(3),
+                                  [2436.752, 1650.533, 2073.296, 1507.070, 1759.403])
+    np.testing.assert_array_equal(origin.collective_.round(3), [1468.775, 32.049])
+    np.testing.assert_array_equal(bary.predict(13).round(3),
+                                  [2456.519, 1651.005, 2071.252, 1596.987, 1697.871])
+    assert round(bary.barycentre_, 3) == 6.475
+    np.testing.assert_array_equal(np.diag(bary.structure_matrix_).round(2), [93782.97, 8045.75])
+    assert 40 < origin.n_iter_ < 100  # "converges (63 iterations at 1e-10)"
+    assert "1,082" in text and "1082.2" in text
+    assert round(full_credibility_standard(0.90, 0.05, cv=2.0), 1) == 5411.1
+    np.testing.assert_array_equal(np.round(partial_credibility([100, 500, 2000]), 3),
+                                  [0.304, 0.680, 1.0])

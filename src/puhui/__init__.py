@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from . import benefits, credibility, data, datasets, experience, losses, ratios
 from .benefits import Benefit, Layer
-from .credibility import Buhlmann, BuhlmannStraub
+from .credibility import Buhlmann, BuhlmannStraub, Hachemeister, Hierarchical
 from .errors import DataError, ParameterError, Problem, PuhuiError, RuleError
 from .losses import (
     Empirical,
@@ -40,7 +40,8 @@ from .losses import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Benefit", "Buhlmann", "BuhlmannStraub", "DataError", "Empirical", "Layer",
+    "Benefit", "Buhlmann", "BuhlmannStraub", "DataError", "Empirical", "Hachemeister",
+    "Hierarchical", "Layer",
     "NegativeBinomial", "ParameterError", "Poisson", "Problem", "PuhuiError", "RuleError",
     "SeverityFitter", "__version__", "aggregate", "benefits", "compare_fits", "credibility",
     "data", "datasets", "expected_payout", "experience", "fit_severity", "lev", "losses",
