@@ -52,6 +52,23 @@ CASES = {
                       "claim_id", 1),
     "payment_before_accident": ("payments", ["claim_id,payment_date,amount",
                                              "C1,2024-04-01,100"], "payment_date", 1),
+    "duplicate_row": ("payments", ["claim_id,payment_date,amount", "C1,2024-06-01,100",
+                                   "C1,2024-06-01,100"], None, (1, 2)),
+}
+
+# rules a CSV cannot break (its cells are text): rule → (kind, typed columns of a Parquet file,
+# column, row)
+TYPED_CASES = {
+    "inexact_id": ("payments", {"claim_id": [1e19], "payment_date": ["2024-06-01"],
+                                "amount": [100.0]}, "claim_id", 1),
+    "wrong_type": ("payments", {"claim_id": ["C1"], "payment_date": ["2024-06-01"],
+                                "amount": [True]}, "amount", None),
+}
+
+# warnings: rule → (kind, lines, column, row); the table is still returned
+WARNING_CASES = {
+    "placeholder_text": ("claims", [CL_HEAD + ",benefit_line", CL_OK + ",NA"], "benefit_line",
+                         1),
 }
 
 
@@ -69,11 +86,17 @@ def test_the_cases_cover_every_documented_rule():
 
     module = importlib.import_module("puhui.data.validate")
 
-    # the rules table of the module docstring: lines "``rule``   meaning"
-    documented = {line.split("``")[1] for line in module.__doc__.splitlines()
-                  if line.startswith("``") and line.split("``")[1].islower()
-                  and "(" not in line.split("``")[1]}
-    assert documented == set(CASES)
+    # the rules tables of the module docstring: lines "``rule``   meaning"; errors, then
+    # warnings
+    errors_doc, warnings_doc = module.__doc__.split("\nWarnings")
+
+    def rules_in(text):
+        return {line.split("``")[1] for line in text.splitlines()
+                if line.startswith("``") and line.split("``")[1].islower()
+                and "(" not in line.split("``")[1]}
+
+    assert rules_in(errors_doc) == set(CASES) | set(TYPED_CASES)
+    assert rules_in(warnings_doc) == set(WARNING_CASES)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
@@ -118,3 +141,28 @@ def test_good_files_pass(related, capsys):
     assert main(["validate", "policies", str(related["policies"])]) == 0
     assert main(["validate", "claims", str(related["claims"]), "--policies",
                  str(related["policies"])]) == 0
+
+
+@pytest.mark.parametrize("rule", sorted(TYPED_CASES))
+def test_bad_parquet_file_reports_its_rule(tmp_path, rule):
+    kind, columns, column, row = TYPED_CASES[rule]
+    path = tmp_path / f"bad_{rule}.parquet"
+    pd.DataFrame(columns).to_parquet(path)
+    with pytest.raises(puhui.DataError) as info:
+        load(path, kind)
+    assert [(p.rule, p.column, p.row) for p in info.value.problems] == [(rule, column, row)]
+    assert main(["validate", kind, str(path)]) == 2
+
+
+@pytest.mark.parametrize("rule", sorted(WARNING_CASES))
+def test_warning_cases_warn_and_return_the_table(tmp_path, related, rule):
+    from puhui.errors import DataWarning
+
+    kind, lines, column, row = WARNING_CASES[rule]
+    path = tmp_path / f"warn_{rule}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.warns(DataWarning) as record:
+        out = load(path, kind, policies=load(related["policies"], "policies"))
+    assert len(out) == len(lines) - 1
+    found = [(p.rule, p.column, p.row) for w in record for p in w.message.problems]
+    assert found == [(rule, column, row)]

@@ -120,3 +120,31 @@ def test_console_script_exit_status(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "[negative]" in proc.stderr
+
+
+def test_gbk_file_with_rare_characters_is_still_gbk(tmp_path):
+    # a few 生僻字 outside GB2312 (镕, 喆) are normal in names; they must not trip the
+    # mojibake check (at least 3 unusual characters and 20 % of the text are needed)
+    rows = [ROWS[0], *(r.replace("德清县", "朱镕基") for r in ROWS[1:2]),
+            ROWS[2].replace("德清县", "陶喆")]
+    out = load(write(tmp_path / "gbk.csv", rows, "gbk"), "policies")
+    assert out["region"].tolist() == ["朱镕基", "陶喆"]
+
+
+def test_big5_file_reads_with_its_encoding_named(tmp_path):
+    rows = [r.replace("德清县", "臺北市").replace("完全成本水稻", "醫療").replace("水稻", "稻米")
+            .replace("亩", "畝") for r in ROWS]
+    path = write(tmp_path / "big5.csv", rows, "big5")
+    with pytest.raises(puhui.DataError, match="Big5"):
+        read_table(path)
+    out = read_table(path, encoding="big5")
+    assert out["region"].tolist() == ["臺北市", "臺北市"]
+
+
+def test_crlf_and_quoted_csv_fields(tmp_path):
+    rows = [ROWS[0], 'P1,"完全成本水稻, 二期",德清县,水稻,2024-01-01,2024-12-31,"11,000",495,10,亩']
+    path = tmp_path / "crlf.csv"
+    path.write_bytes("\r\n".join(rows + [""]).encode("utf-8"))
+    out = load(path, "policies")
+    assert out["product"].tolist() == ["完全成本水稻, 二期"]
+    assert out["sum_insured"].tolist() == [11000.0]

@@ -17,6 +17,22 @@ from dataclasses import dataclass, field
 # Column value types understood by the validator.
 STR, FLOAT, INT, DATE, BOOL = "str", "float", "int", "date", "bool"
 
+#: Upper bound of every money column (元): 10^12 (1 万亿元) is far above any one policy or claim
+#: and keeps sums over millions of rows finite and exact to the fen. A larger value is an error.
+MAX_MONEY = 1e12
+#: Upper bound of exposure units and areas (人, 亩, 头, 户).
+MAX_UNITS = 1e10
+
+
+def bound_text(x: float) -> str:
+    """A bound as written in the docs: 1e12 rather than 1e+12.
+
+    >>> bound_text(1e12), bound_text(2200), bound_text(0.5)
+    ('1e12', '2200', '0.5')
+    """
+    text = f"{x:g}"
+    return text.replace("e+", "e")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -40,9 +56,9 @@ class Column:
         if self.allowed:
             parts.append("one of " + ", ".join(self.allowed))
         if self.minimum is not None and self.maximum is not None:
-            parts.append(f"in [{self.minimum:g}, {self.maximum:g}]")
+            parts.append(f"in [{bound_text(self.minimum)}, {bound_text(self.maximum)}]")
         elif self.minimum is not None:
-            parts.append(f"≥ {self.minimum:g}")
+            parts.append(f"≥ {bound_text(self.minimum)}")
         if self.nullable:
             parts.append("may be empty")
         return "; ".join(parts)
@@ -74,7 +90,8 @@ class Schema:
 
 
 def _money(name: str, zh: str, description: str, **kw) -> Column:
-    return Column(name, FLOAT, zh, description, unit="元 (yuan)", minimum=0.0, **kw)
+    return Column(name, FLOAT, zh, description, unit="元 (yuan)", minimum=0.0,
+                  maximum=MAX_MONEY, **kw)
 
 
 def _ratio(name: str, zh: str, description: str, **kw) -> Column:
@@ -97,7 +114,7 @@ POLICIES = Schema(
         _money("premium", "保费", "Written premium of the policy for its whole term."),
         Column("exposure", FLOAT, "风险单位数/承保数量",
                "Exposure units covered for the whole term (人, 亩, 头, 户 …).",
-               unit="unit", minimum=0.0),
+               unit="unit", minimum=0.0, maximum=MAX_UNITS),
         Column("exposure_unit", STR, "承保单位", "Unit of `exposure`: 人, 亩, 头, 户 …",
                required=False),
         Column("policy_year", INT, "保单年度", "Policy (underwriting) year of the row.",
@@ -145,9 +162,13 @@ PAYMENTS = Schema(
     (
         Column("claim_id", STR, "赔案号", "Claim the payment belongs to."),
         Column("payment_date", DATE, "支付日期", "Date of payment."),
-        Column("amount", FLOAT, "支付金额", "Amount paid (yuan); recoveries are separate rows "
-               "in a later release.", unit="元 (yuan)", minimum=0.0),
+        _money("amount", "支付金额", "Amount paid (yuan); recoveries are separate rows "
+               "in a later release."),
+        Column("payment_id", STR, "支付流水号", "Identifier of the payment, needed only to tell "
+               "apart two real payments of the same amount on the same day of the same claim "
+               "(without it such rows are reported as `duplicate_row`).", required=False),
     ),
+    key=("payment_id",),
 )
 
 COSTS = Schema(
@@ -173,9 +194,9 @@ YIELDS = Schema(
         Column("crop", STR, "作物", "Crop."),
         Column("year", INT, "年份", "Harvest year.", minimum=1800, maximum=2200),
         Column("yield", FLOAT, "单产", "Yield per unit area (e.g. kg/亩).", unit="kg/亩",
-               minimum=0.0),
+               minimum=0.0, maximum=1e6),
         Column("area", FLOAT, "面积", "Area harvested or insured.", unit="亩", minimum=0.0,
-               required=False, nullable=True),
+               maximum=MAX_UNITS, required=False, nullable=True),
     ),
     key=("region", "crop", "year"),
 )
@@ -187,7 +208,8 @@ INDEX_SERIES = Schema(
     (
         Column("station", STR, "站点", "Weather station or index identifier."),
         Column("date", DATE, "日期", "Observation date."),
-        Column("value", FLOAT, "数值", "Observed value (rainfall in mm, temperature in °C …)."),
+        Column("value", FLOAT, "数值", "Observed value (rainfall in mm, temperature in °C …).",
+               minimum=-1e9, maximum=1e9),
         Column("variable", STR, "指标", "What `value` measures, e.g. rainfall_mm.",
                required=False),
     ),
@@ -202,7 +224,8 @@ PRICES = Schema(
         Column("market", STR, "市场", "Market where the price is observed."),
         Column("product", STR, "品种", "Product priced (e.g. 茭白)."),
         Column("date", DATE, "日期", "Observation date."),
-        Column("price", FLOAT, "价格", "Price per unit (元/kg).", unit="元/kg", minimum=0.0),
+        Column("price", FLOAT, "价格", "Price per unit (元/kg).", unit="元/kg", minimum=0.0,
+               maximum=1e6),
     ),
     key=("market", "product", "date"),
 )

@@ -21,7 +21,7 @@ Rules (the ``rule`` field of each :class:`puhui.Problem`):
 ``not_allowed``            a value outside the column's list (e.g. status, sex)
 ``negative``               negative money or exposure
 ``ratio_out_of_range``     a ratio outside [0, 1]
-``out_of_range``           any other bound (age 0–120, year 1800–2200 …)
+``out_of_range``           any other bound (money above 1e12 元, age 0–120, year 1800–2200 …)
 ``duplicate_id``           the table's key (policy_id, claim_id, region×crop×year …) repeats
 ``end_before_start``       a policy's end_date is before its start_date
 ``report_before_accident`` a claim reported before its accident date
@@ -31,17 +31,35 @@ Rules (the ``rule`` field of each :class:`puhui.Problem`):
 ``claim_outside_policy``   an accident date outside its policy's period of cover
 ``unknown_claim``          a payment for a claim_id not in ``claims``
 ``payment_before_accident`` a payment dated before the claim's accident
+``inexact_id``             a text/id column holds a number whose digits are not known exactly
+                           (a fraction, or a float above 2^53: format the column as text)
+``wrong_type``             a Parquet column of the wrong type (a yes/no or text column where
+                           numbers belong, a number where dates belong …)
+``duplicate_row``          two rows identical in every column in a table without a key
+                           (payments): add a ``payment_id`` if both payments are real
 =========================  =================================================================
+
+Warnings (:class:`puhui.errors.DataWarning`; the table is returned):
+
+=========================  =================================================================
+``placeholder_text``       a text cell holds ``NA``, ``NULL``, ``-`` … : kept as text (only an
+                           empty cell is missing); empty the cell if no value is meant
+=========================  =================================================================
+
+Reading a file can fail earlier, with the rules of :mod:`puhui.data.io` (encoding, NUL
+bytes, ragged rows, damaged files …).
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, ParameterError, Problem
-from .parse import PARSERS, missing_mask
-from .schema import BOOL, DATE, FLOAT, INT, Schema, schema
+from ..errors import DataError, DataWarning, ParameterError, Problem, shown_value
+from .parse import PARSERS, clean_text, logical_type, missing_mask, placeholder_mask
+from .schema import BOOL, DATE, FLOAT, INT, STR, Schema, bound_text, schema
 
 
 def validate(
@@ -99,7 +117,10 @@ def validate(
         raise ParameterError("extra_columns must be 'error' or 'keep'")
     sch = schema(kind)
     name = table or kind
+    strict = df.attrs.get("puhui_format") == "parquet"
+    file_types = dict(df.attrs.get("puhui_types") or {})
     problems: list[Problem] = []
+    notes: list[Problem] = []
     df = df.reset_index(drop=True)
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
 
@@ -127,8 +148,17 @@ def validate(
     for col in sch.columns:
         if col.name not in df.columns:
             continue
-        values, col_problems = _check_column(df[col.name], col, name)
+        raw = df[col.name]
+        wrong = _wrong_type(raw, col) if strict else None
+        if wrong is not None:
+            shown = file_types.get(col.name, wrong)
+            problems.append(Problem(name, col.name, None, "wrong_type",
+                                    f"the Parquet column holds {shown} values; a {col.dtype} "
+                                    f"column needs {_EXPECTED[col.dtype]}"))
+            continue
+        values, col_problems, col_notes = _check_column(raw, col, name)
         problems.extend(col_problems)
+        notes.extend(col_notes)
         out[col.name] = values
     typed = pd.DataFrame(out, index=df.index)
     if extra_columns == "keep":
@@ -136,6 +166,7 @@ def validate(
             typed[c] = df[c]
 
     problems.extend(_key_problems(typed, sch, name))
+    problems.extend(_duplicate_row_problems(typed, sch, name))
     problems.extend(_row_problems(typed, kind, name))
     if policies is not None and kind in ("claims", "costs"):
         problems.extend(_policy_link_problems(typed, kind, name, policies))
@@ -143,15 +174,39 @@ def validate(
         problems.extend(_claim_link_problems(typed, name, claims))
     if problems:
         raise DataError(problems)
+    if notes:
+        warnings.warn(DataWarning(notes), stacklevel=2)
     return typed
 
 
 _BAD_TEXT = {
-    FLOAT: "is not a number",
+    FLOAT: "is not a number (leave the cell empty if there is no value)",
     INT: "is not a whole number",
     DATE: "is not a date (write dates as YYYY-MM-DD)",
     BOOL: "is not yes/no (true/false, 1/0, 是/否)",
+    STR: "is a number whose digits are not known exactly (a fraction, or a float above 2^53 "
+         "that has lost its last digits): store the column as text (Excel: 设置单元格格式 → "
+         "文本, then re-enter the ids)",
 }
+_BAD_RULE = {FLOAT: "not_a_number", INT: "not_an_integer", DATE: "not_a_date",
+             BOOL: "not_a_boolean", STR: "inexact_id"}
+
+# What each column type accepts from a typed (Parquet) file, by logical_type().
+_ACCEPTED = {FLOAT: {"number"}, INT: {"number"}, STR: {"text", "number"},
+             DATE: {"date", "text"}, BOOL: {"bool", "number", "text"}}
+_EXPECTED = {FLOAT: "a numeric type (not boolean, not text)",
+             INT: "an integer or numeric type (not boolean, not text)",
+             STR: "a string type (or integers)",
+             DATE: "a date or timestamp type, or ISO text YYYY-MM-DD",
+             BOOL: "a boolean type (or 0/1, or yes/no text)"}
+
+
+def _wrong_type(raw: pd.Series, col) -> str | None:
+    """The logical type of a typed-file column when it does not fit the schema, else None."""
+    found = logical_type(raw)
+    if found == "empty" or found in _ACCEPTED[col.dtype]:
+        return None
+    return found
 
 
 def _plain(value):
@@ -165,18 +220,26 @@ def _rows(mask: np.ndarray) -> np.ndarray:
 
 def _check_column(raw: pd.Series, col, name: str):
     problems: list[Problem] = []
-    missing = missing_mask(raw)
-    values, bad = PARSERS[col.dtype](raw, missing)
+    notes: list[Problem] = []
+    text = clean_text(raw)
+    missing = missing_mask(raw, text)
+    values, bad = PARSERS[col.dtype](raw, missing, text)
     if not col.nullable:
         for r in _rows(missing):
             problems.append(Problem(name, col.name, int(r), "missing_value",
                                     "a value is required"))
-    rule = {FLOAT: "not_a_number", INT: "not_an_integer", DATE: "not_a_date",
-            BOOL: "not_a_boolean"}.get(col.dtype)
+    rule = _BAD_RULE[col.dtype]
     for r in _rows(bad):
         problems.append(Problem(name, col.name, int(r), rule, _BAD_TEXT[col.dtype],
                                 _plain(raw.iloc[r - 1])))
     ok = ~missing & ~bad
+    if col.dtype == STR:
+        placeholders = placeholder_mask(raw, missing, text)
+        for r in _rows(placeholders):
+            notes.append(Problem(name, col.name, int(r), "placeholder_text",
+                                 "kept as text, not as a missing value (only an empty cell is "
+                                 "missing); empty the cell if no value is meant",
+                                 values[r - 1]))
     if col.allowed is not None:
         out_of_list = ok & ~pd.Series(values).isin(col.allowed).to_numpy()
         for r in _rows(out_of_list):
@@ -188,25 +251,38 @@ def _check_column(raw: pd.Series, col, name: str):
         with np.errstate(invalid="ignore"):
             low = v < col.minimum if col.minimum is not None else np.zeros(len(v), bool)
             high = v > col.maximum if col.maximum is not None else np.zeros(len(v), bool)
-        if col.minimum == 0 and col.maximum == 1:
-            rule_name, text = "ratio_out_of_range", "a ratio must be in [0, 1]"
-        elif col.minimum == 0 and col.maximum is None:
-            rule_name, text = "negative", "must be ≥ 0"
-        else:
-            rule_name, text = "out_of_range", f"must be in [{col.minimum:g}, {col.maximum:g}]"
+        ratio = col.minimum == 0 and col.maximum == 1
         for r in _rows(low | high):
+            if ratio:
+                rule_name, text = "ratio_out_of_range", "a ratio must be in [0, 1]"
+            elif low[r - 1] and col.minimum == 0 and col.dtype == FLOAT:
+                rule_name, text = "negative", "must be ≥ 0"
+            elif col.maximum is None:
+                rule_name, text = "out_of_range", f"must be ≥ {bound_text(col.minimum)}"
+            else:
+                lo = "" if col.minimum is None else f"{bound_text(col.minimum)}, "
+                rule_name, text = "out_of_range", (
+                    f"must be in [{lo}{bound_text(col.maximum)}]{_unit_text(col)}"
+                    if lo else f"must be ≤ {bound_text(col.maximum)}{_unit_text(col)}")
             problems.append(Problem(name, col.name, int(r), rule_name, text,
                                     float(v[r - 1])))
-    return _typed(values, col, missing | bad), problems
+        bad = bad | low | high
+    return _typed(values, col, missing | bad), problems, notes
+
+
+def _unit_text(col) -> str:
+    return f" {col.unit.split(' ')[0]}" if col.unit and col.unit != "unit" else ""
 
 
 def _typed(values: np.ndarray, col, empty: np.ndarray):
     if col.dtype == INT:
+        # (cells in error are set to 0 before the cast; the table is not returned then)
+        whole = np.where(empty | ~np.isfinite(values), 0, values)
         if col.nullable or empty.any():
-            arr = pd.array(np.where(empty, 0, values).astype("int64"), dtype="Int64")
+            arr = pd.array(whole.astype("int64"), dtype="Int64")
             arr[empty] = pd.NA
             return arr
-        return values.astype("int64")
+        return whole.astype("int64")
     if col.dtype == BOOL:
         return pd.array(values, dtype="boolean")
     return values
@@ -222,11 +298,33 @@ def _key_problems(typed: pd.DataFrame, sch: Schema, name: str) -> list[Problem]:
         groups = typed.loc[dup, key].assign(_row=_rows(dup)).groupby(key, sort=False)["_row"]
         for k, rows in groups:
             shown = k if isinstance(k, tuple) else (k,)
-            label = ", ".join(f"{c}={_plain(v)!r}" for c, v in zip(key, shown, strict=True))
+            label = ", ".join(f"{c}={shown_value(_plain(v))!r}"
+                              for c, v in zip(key, shown, strict=True))
             for r in rows:
                 problems.append(Problem(name, "+".join(key), int(r), "duplicate_id",
                                         f"{label} appears {len(rows)} times (rows "
                                         f"{', '.join(str(x) for x in rows.iloc[:10])})"))
+    return problems
+
+
+def _duplicate_row_problems(typed: pd.DataFrame, sch: Schema, name: str) -> list[Problem]:
+    """Rows identical in every column, in a table whose key columns are absent (payments
+    without ``payment_id``): a payment read twice doubles the paid amount."""
+    if not len(typed) or any(k in typed.columns for k in sch.key):
+        return []
+    dup = typed.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return []
+    problems = []
+    groups = typed.loc[dup].assign(_row=_rows(dup)).groupby(
+        list(typed.columns), sort=False, dropna=False)["_row"]
+    hint = (" (if these are real, distinct payments add a payment_id column to tell them "
+            "apart)" if "payment_id" in sch.names else "")
+    for _, rows in groups:
+        shown = ", ".join(str(x) for x in rows.iloc[:10])
+        for r in rows:
+            problems.append(Problem(name, None, int(r), "duplicate_row",
+                                    f"rows {shown} are identical in every column{hint}"))
     return problems
 
 

@@ -45,6 +45,10 @@ def check_basis(basis: pd.DataFrame, table: str = "basis") -> pd.DataFrame:
         for r in np.flatnonzero(values.isna() | (values < 0)) + 1:
             problems.append(Problem(table, col, int(r), "negative_or_missing",
                                     "must be a number ≥ 0", basis[col].iloc[r - 1]))
+        if col in ("policy_year", "min_age", "max_age"):  # whole numbers: never truncated
+            for r in np.flatnonzero(values.notna() & (values != values.round())) + 1:
+                problems.append(Problem(table, col, int(r), "not_an_integer",
+                                        "must be a whole number", basis[col].iloc[r - 1]))
         out[col] = values
     dup = out.duplicated(list(CELL), keep=False)
     for r in np.flatnonzero(dup) + 1:
