@@ -1,7 +1,11 @@
 """Premium subsidy split (保费补贴分担): central / provincial / county government and farmer.
 
-Central shares (中央财政农业保险保费补贴; 2024 notice of 财政部、农业农村部、金融监管总局 on
-完全成本保险 and 种植收入保险 as reported by Xinhua 2024-05-21, and /work/shared/design/DOMAIN.md):
+Central shares (中央财政农业保险保费补贴), read from the shipped rulebook
+``cn.agri.premium_subsidy_2021`` (《中央财政农业保险保费补贴管理办法》 财金〔2021〕130号; the
+shares there come from a secondary summary and are marked unconfirmed — ``puhui rules show
+cn.agri.premium_subsidy_2021``); the crop shares and the provincial condition match the 2024
+notice of 财政部、农业农村部、金融监管总局 on 完全成本保险 and 种植收入保险 as reported by Xinhua
+(2024-05-21):
 
 ===================  ===========================================  ===========================
 line                 central share                                condition
@@ -24,14 +28,42 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, RuleError
+from ..rules import rulebook
 
 LINES = ("crop", "livestock", "public_forest", "commercial_forest")
 REGION_TYPES = ("central", "western", "northeastern", "eastern")
-#: Central subsidy share by line, for (central / western / north-eastern, eastern) regions.
-CENTRAL_SHARE = {"crop": (0.45, 0.35), "livestock": (0.50, 0.40),
-                 "public_forest": (0.50, 0.50), "commercial_forest": (0.30, 0.30)}
-#: Provincial share the central subsidy requires, where the rule is confirmed.
-PROVINCIAL_MINIMUM = {"crop": 0.25}
+_SCHEDULE = rulebook("cn.agri.premium_subsidy_2021")
+
+
+def _one(quantity: str, line: str, region_type: str | None = None):
+    """The single rule of the schedule bounding ``quantity`` for ``line`` (and region)."""
+    scope = {"sector": "agriculture", "line": line}
+    if region_type is not None:
+        scope["region_type"] = region_type
+    found = _SCHEDULE.applicable(quantity, **scope)
+    if len(found) > 1:                                                  # pragma: no cover
+        raise ParameterError(f"rulebook {_SCHEDULE.id}: {len(found)} rules give "
+                             f"{quantity} for {scope}")
+    return found[0] if found else None
+
+
+def _central_share(line: str, region_type: str) -> float:
+    r = _one("central_subsidy_share", line, region_type)
+    if r is None:                                                       # pragma: no cover
+        raise ParameterError(f"rulebook {_SCHEDULE.id} has no central share for {line} in a "
+                             f"{region_type} region")
+    return r.value
+
+
+#: Central subsidy share by line, for (central / western / north-eastern, eastern) regions
+#: (from the rulebook).
+CENTRAL_SHARE = {line: (_central_share(line, "central"), _central_share(line, "eastern"))
+                 for line in LINES}
+_PROVINCIAL_RULES = {line: r for line in LINES
+                     if (r := _one("provincial_subsidy_share", line)) is not None}
+#: Provincial share the central subsidy requires, where the rule is recorded (from the
+#: rulebook: crops only).
+PROVINCIAL_MINIMUM = {line: r.value for line, r in _PROVINCIAL_RULES.items()}
 
 
 @dataclass(frozen=True)
@@ -74,7 +106,8 @@ def subsidy_split(line: str = "crop", region_type: str = "central", *, provincia
     Raises
     ------
     RuleError
-        Crop cover with central subsidy but a provincial share under 25%, or shares above 100%.
+        Crop cover with central subsidy but a provincial share under 25% (a
+        :class:`puhui.rules.RegulationBreach`), or shares above 100%.
 
     Examples
     --------
@@ -92,8 +125,9 @@ def subsidy_split(line: str = "crop", region_type: str = "central", *, provincia
             raise ParameterError(f"{name} share must be in [0, 1], got {v!r}")
     minimum = PROVINCIAL_MINIMUM.get(line)
     if minimum is not None and c > 0 and provincial < minimum - 1e-12:
-        raise RuleError(f"中央财政保费补贴 for {line} requires a provincial share ≥ {minimum:.0%}; "
-                        f"got {provincial:.2%}")
+        raise _PROVINCIAL_RULES[line].breach(
+            f"中央财政保费补贴 for {line} requires a provincial share ≥ {minimum:.0%}; got "
+            f"{provincial:.2%}")
     farmer = 1.0 - c - provincial - county
     if farmer < -1e-12:
         raise RuleError(f"subsidies add up to {c + provincial + county:.2%} of the premium (> 100%)")
