@@ -130,6 +130,10 @@ def test_report_and_manifest(tmp_path):
     assert man["inputs"]["table"]["path"] == "in.csv"
     assert man["seed"] == 7 and man["versions"]["numpy"] != "not installed"
     assert set(man["outputs"]) == {"tables/t.csv", "figures/f.png", "report.md"}
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert written == set(man["outputs"]) | {"manifest.json"}  # every file written is listed
+    assert man["invocation"] is None  # the Python API; the command line records argv
+    assert {"commit", "dirty"} <= set(man["source"]) and man["threads"]["cpu_count"] >= 1
     first = (out / "manifest.json").read_bytes()
     rep2 = Report("T", manifest=Manifest(command="test", seed=7,
                                          assumptions={"as_of": "2026-02-28"}))

@@ -7,18 +7,34 @@
     puhui price PRODUCT.toml --data DIR --out DIR    next year's price and anti-selection
     puhui reprice YIELDS --coverage 0.7 0.8 0.9 --out RATES   batch crop rates
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
+    puhui rules list | show ID|PATH           rulebooks: regulation and company policy
 
 Errors in the input are printed as a report (table, column, row, rule) without a traceback,
 with exit status 2.
+
+Exit status: 0 success; 2 an error puhui explains (bad data, a bad option or product file, a
+breached rule, an output that cannot or must not be written — disk full, read-only, an --out
+that is a file, a link, an input or someone else's folder), in one message without a traceback;
+3 an internal error (a bug: one line, and ``PUHUI_DEBUG=1`` shows the traceback); 130 Ctrl-C
+(SIGINT), 143 SIGTERM. An error or interrupt leaves the previous output as it was
+(:func:`puhui.repro.staged_folder`). Every run pins the BLAS/OpenMP thread count
+(``PUHUI_THREADS``, default 1; ``0`` leaves the libraries' own) so its numbers do not depend on
+the machine's core count, and records it in the manifest.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from .errors import DataError, PuhuiError
+
+#: Exit statuses of :func:`main`.
+EXIT_ERROR, EXIT_INTERNAL, EXIT_SIGINT, EXIT_SIGTERM = 2, 3, 130, 143
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -158,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("datasets", help="bundled example data")
     p.add_argument("action", choices=["regenerate", "list"])
     p.add_argument("--out", default=None, help="folder to write to (default: the repo's data/)")
+
+    p = sub.add_parser("rules", help="rulebooks: regulation and company policy (list, show)")
+    p.add_argument("action", choices=["list", "show"])
+    p.add_argument("book", nargs="?", default=None,
+                   help="for show: a shipped book id (see `puhui rules list`) or a rulebook "
+                   ".toml file (validated)")
+    p.add_argument("--as-of", default=None, type=_iso_date,
+                   help="for list: only the books in force on YYYY-MM-DD")
     return parser
 
 
@@ -236,9 +260,28 @@ def _datasets(args: argparse.Namespace) -> int:
         for name, path in datasets.files().items():
             print(f"{name:28s} {path}")
         return 0
-    written = datasets.regenerate(args.out)
+    from pathlib import Path
+
+    from .datasets.store import repo_data_dir
+    from .repro import staged_folder
+
+    target = Path(args.out) if args.out is not None else repo_data_dir()
+    # the data folder is replaced whole; files regenerate does not write (README) are kept
+    with staged_folder(target, keep_foreign=True) as tmp:
+        written = datasets.regenerate(tmp)
     for path in written:
-        print(path)
+        print(target / path.relative_to(tmp))
+    return 0
+
+
+@command("rules")
+def _rules(args: argparse.Namespace) -> int:
+    from .rules.cli import list_books, show_book
+
+    if args.action == "list":
+        print(list_books(as_of=args.as_of))
+        return 0
+    print(show_book(args.book))
     return 0
 
 
@@ -251,16 +294,68 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so staged outputs are cleaned like on Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+def _one_line(err: BaseException, limit: int = 300) -> str:
+    text = str(err).strip().splitlines()
+    text = text[0] if text else ""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (see the module docstring)."""
+    import traceback
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    name = f"puhui {args.command}"
+    debug = os.environ.get("PUHUI_DEBUG", "").strip() not in ("", "0")
+    threads = os.environ.get("PUHUI_THREADS", "1").strip() or "1"
+    if not threads.isdigit():
+        print(f"{name}: PUHUI_THREADS must be a whole number ≥ 0, got {threads!r}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if on_main else None
+
+    def fail(message: str, status: int) -> int:
+        if debug:
+            traceback.print_exc()
+        print(message, file=sys.stderr)
+        return status
+
+    from .repro import invocation, pinned_threads
+
     try:
-        return COMMANDS[args.command](args)
+        with invocation(argv, vars(args)), pinned_threads(int(threads) or None):
+            return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return fail(f"{name}: interrupted; the previous output is unchanged", EXIT_SIGINT)
+    except _Terminated:
+        return fail(f"{name}: terminated (SIGTERM); the previous output is unchanged",
+                    EXIT_SIGTERM)
     except DataError as err:
-        print(f"puhui {args.command}: invalid data — {err}", file=sys.stderr)
-        return 2
+        return fail(f"{name}: invalid data — {err}", EXIT_ERROR)
     except PuhuiError as err:
-        print(f"puhui {args.command}: {err}", file=sys.stderr)
-        return 2
+        return fail(f"{name}: {err}", EXIT_ERROR)
+    except OSError as err:  # a file that cannot be read: an environment problem, not a bug
+        where = f" {err.filename}" if err.filename else ""
+        return fail(f"{name}: cannot read or write{where}: {err.strerror or err}", EXIT_ERROR)
+    except MemoryError:
+        return fail(f"{name}: not enough memory for this run; use a smaller grid or book",
+                    EXIT_ERROR)
+    except Exception as err:
+        return fail(f"{name}: internal error ({type(err).__name__}: {_one_line(err)}); please "
+                    "report it — re-run with PUHUI_DEBUG=1 to see the traceback", EXIT_INTERNAL)
+    finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,7 +24,7 @@ from .experience.summary import summary
 from .plots import label, new_axes
 from .products import Product, example_product_path
 from .report import Report
-from .repro import Manifest
+from .repro import Manifest, check_output_folder
 
 #: Which validated table each bundled file is, for the validation section.
 BUNDLED_KINDS = {
@@ -69,7 +69,10 @@ def premium_figure(table: pd.DataFrame, ax=None):
 
 
 def run_demo(out_dir: str | os.PathLike = "out") -> Path:
-    """Run the demo and write ``report.md``, tables, figures and ``manifest.json``."""
+    """Run the demo and write ``report.md``, tables, figures and ``manifest.json`` as the folder
+    ``out_dir`` (replaced whole; refused if it is, holds or lies in the data or product)."""
+    inputs = (datasets.data_dir(), example_product_path())
+    check_output_folder(out_dir, inputs=inputs)
     files = datasets.files()
     hmb = datasets.load_huiminbao()
     crops = datasets.load_crops()
@@ -118,7 +121,7 @@ def run_demo(out_dir: str | os.PathLike = "out") -> Path:
     _review_section(rep, hmb, product)
     _pricing_section(rep, hmb, product)
     _crop_section(rep, crops)
-    return rep.write(out_dir)
+    return rep.write(out_dir, inputs=inputs)
 
 
 def _review_section(rep: Report, hmb, product: Product) -> None:

@@ -21,6 +21,30 @@ from puhui.errors import ParameterError
 
 __all__ = ["Benefit"]
 
+#: Largest grid :class:`Benefit` builds, in design cells (designs × bands). Building the layer
+#: stack needs about 80 bytes of working memory per cell (measured with tracemalloc: 81 bytes
+#: per design with one band, 147 with two) and keeps 24, so the limit is about 1.6 GB of peak
+#: memory. A larger grid is refused with its size rather than exhausting the machine (a grid
+#: of 1e9 designs reached ~20 GB before the kernel killed the process). Raise it knowingly:
+#: ``puhui.benefits.benefit.MAX_DESIGN_CELLS = …``.
+MAX_DESIGN_CELLS = 20_000_000
+_BYTES_PER_CELL = 80
+
+
+def _check_size(grid: tuple[int, ...], bands: int) -> None:
+    """Refuse a grid of more than :data:`MAX_DESIGN_CELLS` designs × bands."""
+    import math
+
+    designs = math.prod(grid)
+    cells = designs * bands
+    if cells > MAX_DESIGN_CELLS:
+        gib = cells * _BYTES_PER_CELL / 2**30
+        raise ParameterError(
+            f"Benefit: the grid of shape {grid} has {designs:,} designs × {bands} band(s) = "
+            f"{cells:,} cells, above the limit of {MAX_DESIGN_CELLS:,} (it would need about "
+            f"{gib:,.1f} GiB of memory); evaluate a smaller grid, or loop over chunks of one "
+            "axis (e.g. deductible[i:i + k]) and concatenate the results")
+
 
 def _broadcast(named: dict[str, np.ndarray]) -> tuple[int, ...]:
     try:
@@ -131,6 +155,7 @@ class Benefit:
             named[f"bands[{i - 1}] threshold"] = starts[i]
             named[f"bands[{i - 1}] ratio"] = ratios[i]
         grid = _broadcast(named)
+        _check_size(grid, len(starts))
         object.__setattr__(self, "_stack", self._build(grid, starts, ratios, cap, franchise))
 
     @staticmethod

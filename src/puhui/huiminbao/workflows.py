@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import ParameterError
 from ..products import Product
 from ..report import Report
-from ..repro import Manifest
+from ..repro import Manifest, check_output_folder
 from .folder import check_pricing_year, check_product, check_years, read_book
 from .reporting import add_review
 from .review import review
@@ -17,7 +17,11 @@ from .review import review
 
 def run_review(product_path, data_dir, out_dir, *, as_of=None,
                ibnr_method: str = "bornhuetter_ferguson") -> Path:
-    """Review the book in ``data_dir`` against ``product_path``; write the report to ``out_dir``."""
+    """Review the book in ``data_dir`` against ``product_path``; write the report to ``out_dir``
+    (replaced whole, :meth:`puhui.report.Report.write`)."""
+    inputs = (product_path, data_dir)
+    check_output_folder(out_dir, inputs=inputs)  # refuse a bad --out before the work
+    options = {"as_of": as_of, "ibnr_method": ibnr_method}
     product = Product.from_toml(product_path)
     book = read_book(data_dir, product=product)
     as_of = as_of or book.valuation_date
@@ -26,13 +30,14 @@ def run_review(product_path, data_dir, out_dir, *, as_of=None,
     res = review(product, book.policies, book.claims, book.basis, as_of=as_of,
                  ibnr_method=ibnr_method)
     manifest = Manifest(command=f"puhui review {Path(product_path).name}",
-                        assumptions={"valuation_date": str(as_of), "ibnr_method": ibnr_method})
+                        assumptions={"valuation_date": str(as_of), "ibnr_method": ibnr_method,
+                                     "options": options})
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
     for name, path in book.paths.items():
         manifest.add_input(name, path, relative_to=Path(data_dir))
     rep = Report(f"精算回溯 — {product.name}", manifest=manifest)
     add_review(rep, res)
-    return rep.write(os.fspath(out_dir))
+    return rep.write(os.fspath(out_dir), inputs=inputs)
 
 
 #: Default grid of `puhui tune`: the shared 起付线 of the medical lines and the healthy 赔付比例.
@@ -111,20 +116,32 @@ def add_tuning(rep: Report, ev, choice, constraints, product: Product) -> None:
 
 
 def run_tune(product_path, data_dir, out_dir, **options) -> Path:
-    """``puhui tune``: tune the product on the costs in ``data_dir``; report to ``out_dir``."""
+    """``puhui tune``: tune the product on the costs in ``data_dir``; report to ``out_dir``.
+
+    The manifest records every option of :func:`tune`, defaults included (``options``: the
+    grid, ``alpha``, ``claim_cv``, ``max_price`` …), and the constraints applied."""
+    import inspect
+
+    inputs = (product_path, data_dir)
+    check_output_folder(out_dir, inputs=inputs)
     product = Product.from_toml(product_path)
     book = read_book(data_dir, product=product)
     if book.costs is None:
         raise ParameterError(f"{data_dir}: tuning needs member-level costs (costs.parquet/csv)")
     ev, choice, constraints = tune(product, book.policies, book.costs, **options)
+    bound = inspect.signature(tune).bind(product, book.policies, book.costs, **options)
+    bound.apply_defaults()
+    used = {k: v for k, v in bound.arguments.items()
+            if k not in ("product", "policies", "costs")}
     manifest = Manifest(command=f"puhui tune {Path(product_path).name}",
-                        assumptions={k: v for k, v in ev.assumptions.items()})
+                        assumptions={**ev.assumptions, "options": used,
+                                     "constraints": [list(c) for c in constraints.limits()]})
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
     for name, path in book.paths.items():
         manifest.add_input(name, path, relative_to=Path(data_dir))
     rep = Report(f"方案调优 — {product.name}", manifest=manifest)
     add_tuning(rep, ev, choice, constraints, product)
-    return rep.write(os.fspath(out_dir))
+    return rep.write(os.fspath(out_dir), inputs=inputs)
 
 
 def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = None,
@@ -137,6 +154,10 @@ def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = Non
     from ..pricing import price_from_experience
     from ..pricing.report import add_pricing, scenario_for
 
+    inputs = (product_path, data_dir)
+    check_output_folder(out_dir, inputs=inputs)
+    options = {"pricing_year": pricing_year, "trend": trend, "level": level,
+               "participation": participation, "anti_selection": anti_selection}
     product = Product.from_toml(product_path)
     book = read_book(data_dir, for_review=False, product=product)
     if pricing_year is not None:
@@ -147,11 +168,12 @@ def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = Non
     if anti_selection and product.flat_price is not None:
         calibration = scenario_for(product, res, participation=participation)
     assumptions = {**res.assumptions,
-                   "participation_at_current_price": participation if calibration else None}
+                   "participation_at_current_price": participation if calibration else None,
+                   "options": options}
     manifest = Manifest(command=f"puhui price {Path(product_path).name}", assumptions=assumptions)
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
     for name, path in book.paths.items():
         manifest.add_input(name, path, relative_to=Path(data_dir))
     rep = Report(f"定价 — {product.name}", manifest=manifest)
     add_pricing(rep, res, product, calibration=calibration)
-    return rep.write(os.fspath(out_dir))
+    return rep.write(os.fspath(out_dir), inputs=inputs)

@@ -155,16 +155,16 @@ class DiscreteAggregate(_MomentCheck):
 
     def mean(self) -> float:
         """Σ x f(x)."""
-        return float(np.dot(self.x, self.pmf))
+        return float(np.sum(self.x * self.pmf))  # not np.dot: BLAS sums differ by thread count
 
     def var(self) -> float:
         """Σ (x − mean)² f(x)."""
-        return float(np.dot((self.x - self.mean()) ** 2, self.pmf))
+        return float(np.sum((self.x - self.mean()) ** 2 * self.pmf))
 
     def skew(self) -> float:
         """Σ (x − mean)³ f(x) / var^{3/2}."""
         v = self.var()
-        return float(np.dot((self.x - self.mean()) ** 3, self.pmf) / v**1.5) if v > 0 else math.nan
+        return float(np.sum((self.x - self.mean()) ** 3 * self.pmf) / v**1.5) if v > 0 else math.nan
 
     # -- limited moments (so that a benefit can be priced on S) ----------------------------
     @functools.cached_property

@@ -95,7 +95,7 @@ class DiscreteSeverity:
 
     def moment(self, k: int) -> float:
         """Raw moment ``Σ x^k f(x)`` over the grid (the lost mass contributes nothing)."""
-        return float(np.dot(self.nodes**k, self.pmf))
+        return float(np.sum(self.nodes**k * self.pmf))  # thread-count independent, unlike BLAS
 
     def mean(self) -> float:
         """``Σ x f(x)``."""
