@@ -17,6 +17,11 @@ Every ``load_*`` returns a table validated by :func:`puhui.data.validate`. In a 
 (no ``data/`` folder) the loaders regenerate the files once into ``$PUHUI_DATA`` or
 ``~/.cache/puhui/<version>/``.
 
+Modules, each importing only those before it: :mod:`.store` (the registry of files, their
+folders and exact bytes), the generators (:mod:`.huiminbao_claims`, :mod:`.crops`,
+:mod:`.series`, :mod:`.special_groups`), :mod:`.build` (``data_dir``, ``regenerate``) and
+:mod:`.loaders` (every ``load_*``).
+
 >>> import puhui.datasets as ds
 >>> hmb = ds.load_huiminbao()
 >>> hmb.policies.groupby("policy_year").size().tolist()
@@ -25,11 +30,13 @@ Every ``load_*`` returns a table validated by :func:`puhui.data.validate`. In a 
 
 from __future__ import annotations
 
+from .build import data_dir, files, generate_all, regenerate
 from .crops import generate_crops
 from .huiminbao_claims import generate_huiminbao
 from .loaders import (
     CropData,
     HuiminbaoData,
+    SpecialGroupsData,
     load_counties,
     load_crop_claims,
     load_crop_policies,
@@ -43,10 +50,11 @@ from .loaders import (
     load_planted,
     load_prices,
     load_rainfall,
+    load_special_groups,
 )
 from .series import generate_prices, generate_rainfall
-from .special_groups import SpecialGroupsData, generate_special_groups, load_special_groups
-from .store import cache_dir, data_dir, files, generate_all, regenerate
+from .special_groups import generate_special_groups
+from .store import cache_dir
 
 __all__ = [
     "CropData",

@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..data import read_table, validate
-from .store import data_dir
+from .build import data_dir
+from .special_groups import _checked_census, _checked_lives
+from .store import FILES
 
 
 def _path(name: str, folder=None) -> Path:
-    from .store import FILES
-
     return (Path(folder) if folder is not None else data_dir()) / FILES[name]
 
 
@@ -184,3 +184,45 @@ def load_crops(folder=None) -> CropData:
     return CropData(counties=load_counties(folder), yields=load_crop_yields(folder),
                     policies=policies, claims=load_crop_claims(folder, policies=policies),
                     planted=load_planted("crops", folder))
+
+
+@dataclass(frozen=True)
+class SpecialGroupsData:
+    """The bundled special-group data: term life records, accident groups, census, truth."""
+
+    lives: pd.DataFrame
+    accident_policies: pd.DataFrame
+    accident_claims: pd.DataFrame
+    census: pd.DataFrame
+    planted: dict
+
+    @property
+    def valuation_date(self) -> pd.Timestamp:
+        """Date at which the accident claims are valued (评估日)."""
+        return pd.Timestamp(self.planted["valuation_date"])
+
+    def summary(self) -> pd.DataFrame:
+        """Accident groups by policy year: members, premium, reported claims, paid, reserve."""
+        cl = self.accident_claims.merge(self.accident_policies[["policy_id", "policy_year"]],
+                                        on="policy_id", how="left")
+        pol = self.accident_policies.groupby("policy_year")
+        out = pd.DataFrame({"members": pol["exposure"].sum(), "premium": pol["premium"].sum(),
+                            "claims": cl.groupby("policy_year").size(),
+                            "paid": cl.groupby("policy_year")["paid"].sum(),
+                            "case_reserve": cl.groupby("policy_year")["case_reserve"].sum()})
+        out["reported_loss_ratio"] = (out["paid"] + out["case_reserve"]) / out["premium"]
+        return out
+
+
+def load_special_groups(folder=None) -> SpecialGroupsData:
+    """The special-group data set, validated (accident tables by ``puhui.data.validate``,
+    the term life records and the census by their own rules)."""
+    policies = validate(read_table(_path("special_groups/accident_policies", folder)),
+                        "policies", table="accident_policies.csv")
+    claims = validate(read_table(_path("special_groups/accident_claims", folder)), "claims",
+                      policies=policies, table="accident_claims.csv")
+    lives = _checked_lives(pd.read_parquet(_path("special_groups/lives", folder)))
+    census = _checked_census(pd.read_csv(_path("special_groups/census", folder),
+                                         encoding="utf-8", dtype={"group": str, "sex": str}))
+    return SpecialGroupsData(lives=lives, accident_policies=policies, accident_claims=claims,
+                             census=census, planted=load_planted("special_groups", folder))

@@ -25,8 +25,6 @@ Everything is vectorised; loops run over the three policy years, the lines or th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -318,51 +316,9 @@ def generate_special_groups(seed: int = SEED, scale: float = 1.0) -> dict:
             "census": census, "planted": planted}
 
 
-# ---------------------------------------------------------------------- loading
-@dataclass(frozen=True)
-class SpecialGroupsData:
-    """The bundled special-group data: term life records, accident groups, census, truth."""
-
-    lives: pd.DataFrame
-    accident_policies: pd.DataFrame
-    accident_claims: pd.DataFrame
-    census: pd.DataFrame
-    planted: dict
-
-    @property
-    def valuation_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self.planted["valuation_date"])
-
-    def summary(self) -> pd.DataFrame:
-        """Accident groups by policy year: members, premium, reported claims, paid, reserve."""
-        cl = self.accident_claims.merge(self.accident_policies[["policy_id", "policy_year"]],
-                                        on="policy_id", how="left")
-        pol = self.accident_policies.groupby("policy_year")
-        out = pd.DataFrame({"members": pol["exposure"].sum(), "premium": pol["premium"].sum(),
-                            "claims": cl.groupby("policy_year").size(),
-                            "paid": cl.groupby("policy_year")["paid"].sum(),
-                            "case_reserve": cl.groupby("policy_year")["case_reserve"].sum()})
-        out["reported_loss_ratio"] = (out["paid"] + out["case_reserve"]) / out["premium"]
-        return out
-
-
-def load_special_groups(folder=None) -> SpecialGroupsData:
-    """The special-group data set, validated (accident tables by ``puhui.data.validate``,
-    the term life records and the census by their own rules)."""
-    from ..data import read_table, validate
-    from .loaders import _path, load_planted
-
-    policies = validate(read_table(_path("special_groups/accident_policies", folder)),
-                        "policies", table="accident_policies.csv")
-    claims = validate(read_table(_path("special_groups/accident_claims", folder)), "claims",
-                      policies=policies, table="accident_claims.csv")
-    lives = _checked_lives(pd.read_parquet(_path("special_groups/lives", folder)))
-    census = _checked_census(pd.read_csv(_path("special_groups/census", folder),
-                                         encoding="utf-8", dtype={"group": str, "sex": str}))
-    return SpecialGroupsData(lives=lives, accident_policies=policies, accident_claims=claims,
-                             census=census, planted=load_planted("special_groups", folder))
-
-
+# ---------------------------------------------------------------------- checks
+# The rules of the two tables that are not data-model kinds; the loader
+# (:func:`puhui.datasets.loaders.load_special_groups`) applies them.
 def _raise_if(checks, table):
     from ..errors import DataError, Problem
 
@@ -397,5 +353,4 @@ def _checked_census(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-__all__ = ["SEED", "SpecialGroupsData", "accident_product", "generate_special_groups",
-           "load_special_groups", "term_products"]
+__all__ = ["SEED", "accident_product", "generate_special_groups", "term_products"]

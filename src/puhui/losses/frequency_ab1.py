@@ -37,7 +37,7 @@ from scipy import special, stats
 
 from puhui.errors import ParameterError
 
-from .frequency import FrequencyModel, _positive, _rng
+from .frequency_base import FrequencyModel, _positive, _rng
 
 __all__ = ["Logarithmic", "ExtendedTruncatedNB"]
 

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
+from puhui.experience.member_costs import CostModel
 from puhui.losses.fit import SeverityFitter
 from puhui.products.definition import SEGMENTS
-from puhui.tuning.costs import CostModel
 
 __all__ = ["CostModelFitter"]
 
@@ -57,7 +57,7 @@ class CostModelFitter:
 
     Attributes
     ----------
-    model_ : puhui.tuning.CostModel
+    model_ : puhui.experience.member_costs.CostModel
         ``(q, severity)`` per line × segment and the member-years per segment of the latest
         year (the portfolio priced by :func:`puhui.pricing.price_from_model`).
     table_ : DataFrame

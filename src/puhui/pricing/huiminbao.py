@@ -21,7 +21,8 @@ gives ``E_ls = q · r (LEV(d + C/r) − LEV(d))`` (:func:`puhui.losses.expected_
 aggregate claims (:mod:`puhui.pricing.portfolio`), allocated to price bands in proportion to
 ``E_g``; then ``P_g = (E_g + e + M_g)/(1 − v)`` (``basis="margin"``), ``(E_g + e)/(τ − v)``
 (``"target"``) or the larger (``"max"``). Reported with it: the expected combined ratio
-``(E + e)/P̄ + v`` and ``P(CR > 100%) = P(S > N (P̄ (1 − v) − e))`` for ``N`` members.
+``(E + e)/P̄ + v`` and ``P(CR > 100%) = P(S > N (P̄ (1 − v) − e))`` for ``N`` members
+(:func:`puhui.ratios.exceedance_probability`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from puhui.pricing.member_experience import member_payouts
 from puhui.pricing.portfolio import experience_aggregate, model_aggregate
 from puhui.pricing.result import PricingResult
 from puhui.products.definition import SEGMENTS, Product
-from puhui.tuning.risk import exceedance_probability
+from puhui.ratios.exceedance import exceedance_probability
 
 __all__ = ["price_from_experience", "price_from_model"]
 
@@ -155,11 +156,11 @@ def _finish(product, cells, groups, dist, members, *, basis, measure, level, ass
     else:
         agg_mean = float(dist.mean())
         x = threshold - (members * total - agg_mean)  # the aggregate shifted to mean N·E
-        if isinstance(dist, ApproxAggregate):
+        if isinstance(dist, ApproxAggregate):  # NP2 from the cumulants, also below the mean
             prob = float(np.ravel(exceedance_probability(
                 x, dist.mu, dist.sigma2, dist.gamma * dist.sigma2**1.5, method=dist.method))[0])
         else:
-            prob = float(dist.sf(x))
+            prob = float(exceedance_probability(x, law=dist))
     premium = groups.assign(
         expense_per_member=e, risk_margin=m_g, variable_expense=v * price,
         margin=price - pure - e - v * price, gross_premium=price, basis_used=used)
@@ -306,7 +307,7 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
     ----------
     product : puhui.products.Product
         A flat-priced product (a model per age band is not offered here).
-    model : puhui.tuning.CostModel
+    model : puhui.experience.member_costs.CostModel
         The law of a member's annual cost on each line × segment (zeros included), e.g.
         ``CostModelFitter(...).fit(...).model_``; its ``members()`` give the mix and ``N``.
     members : mapping segment → member-years, optional
@@ -323,7 +324,7 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
     --------
     >>> from scipy import stats
     >>> from puhui.products import Product, example_product_path
-    >>> from puhui.tuning import CostModel
+    >>> from puhui.experience.member_costs import CostModel
     >>> product = Product.from_toml(example_product_path())
     >>> laws = {(ln.name, s): (0.1, stats.lognorm(1.0, scale=4000.0))
     ...         for ln in product.lines for s in ("healthy", "preexisting")}
@@ -337,7 +338,8 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
                              "prices use price_from_experience")
     for attr in ("law", "members", "lines"):
         if not hasattr(model, attr):
-            raise ParameterError("model: expected a puhui.tuning.CostModel (law, members, lines)")
+            raise ParameterError("model: expected a CostModel (law, members, lines), e.g. "
+                                 "CostModelFitter(...).fit(...).model_")
     lines = tuple(line.name for line in product.lines)
     missing = [ln for ln in lines if ln not in model.lines]
     if missing:

@@ -35,8 +35,7 @@ from puhui.losses.coverage import Coverage
 from puhui.losses.discretize import DiscreteSeverity, discretize
 from puhui.losses.empirical import Empirical
 from puhui.losses.frequency import Binomial, Poisson
-from puhui.losses.payout import payout_probability
-from puhui.tuning.moments import layer_moments
+from puhui.losses.payout import layer_moments, payout_probability
 
 __all__ = ["METHODS", "PaidLayer", "experience_aggregate", "model_aggregate"]
 

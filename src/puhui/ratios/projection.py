@@ -11,10 +11,11 @@ FFT by default) — the **process risk** of a portfolio of N members. Pricing al
 claims level is multiplied by an independent lognormal factor ``Λ`` with ``E[Λ] = 1`` and
 ``CV[Λ] = parameter_cv``, and
 
-    P(CR ≤ c) = E_Λ[ F_S( ((c − v)·P − F) / Λ ) ] ,
+    P(CR > c) = 1 − E_Λ[ F_S( ((c − v)·P − F) / Λ ) ] ,
 
-integrated with 40-node Gauss–Hermite quadrature (numpy's ``hermegauss``), written by hand
-because no library mixes a distribution over a scale factor.
+integrated with 40-node Gauss–Hermite quadrature by
+:func:`puhui.ratios.exceedance.exceedance_probability`, the one P(CR > c) of puhui (tuning and
+pricing use it too).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from scipy import optimize
 
 from ..errors import ParameterError
 from ..plots import label, new_axes
+from .exceedance import claims_cdf, exceedance_probability
 
 
 @dataclass(frozen=True)
@@ -38,26 +40,19 @@ class CombinedRatioDistribution:
     fixed_expenses: float
     parameter_cv: float
 
-    def _scales(self):
-        if self.parameter_cv == 0:
-            return np.ones(1), np.ones(1)
-        s2 = np.log1p(self.parameter_cv**2)
-        x, w = np.polynomial.hermite_e.hermegauss(40)
-        return np.exp(np.sqrt(s2) * x - s2 / 2), w / w.sum()
+    def _threshold(self, cr):
+        """Claims ``t = (cr − v)·P − F`` at which the combined ratio is ``cr``."""
+        return (np.asarray(cr, dtype=float) - self.variable_expense_rate) * self.premium - \
+            self.fixed_expenses
 
     def cdf(self, cr):
-        """P(CR ≤ cr), vectorised over ``cr``."""
-        cr = np.asarray(cr, dtype=float)
-        threshold = (cr - self.variable_expense_rate) * self.premium - self.fixed_expenses
-        lam, w = self._scales()
-        t = threshold[..., None] / lam
-        vals = np.where(t < 0, 0.0, self.claims.cdf(np.maximum(t, 0.0)))
-        out = (vals * w).sum(axis=-1)
-        return out if out.ndim else float(out)
+        """P(CR ≤ cr) = P(Λ·S ≤ (cr − v)·P − F), vectorised over ``cr``."""
+        return claims_cdf(self._threshold(cr), self.claims, cv=self.parameter_cv)
 
     def sf(self, cr):
-        """P(CR > cr)."""
-        return 1.0 - np.asarray(self.cdf(cr)) if np.ndim(cr) else 1.0 - self.cdf(cr)
+        """P(CR > cr), vectorised over ``cr``
+        (:func:`~puhui.ratios.exceedance.exceedance_probability`)."""
+        return exceedance_probability(self._threshold(cr), law=self.claims, cv=self.parameter_cv)
 
     def prob_above(self, threshold: float = 1.0) -> float:
         """P(CR > threshold); ``threshold=1`` is the probability of an underwriting loss."""

@@ -6,18 +6,24 @@ or a fitted model (:class:`CostModel`) with :func:`evaluate`, and picks a design
 price–benefit frontier (:func:`pareto_frontier`) or the best one under constraints
 (:func:`optimise`). See ``docs/tuning.md``.
 
+Tuning sits above pricing and uses the layers below it; these names are re-exported from
+there: :class:`MemberCosts` and :class:`CostModel` (:mod:`puhui.experience.member_costs`),
+:func:`exceedance_probability` and :func:`np2_cdf` (:mod:`puhui.ratios.exceedance`), and
+:func:`layer_moments` (:mod:`puhui.losses.payout`).
+
 >>> from puhui.tuning import Constraints, DesignGrid, MemberCosts, evaluate, optimise
 """
 
 from __future__ import annotations
 
-from puhui.tuning.costs import CostModel, MemberCosts
+from puhui.experience.member_costs import CostModel, MemberCosts
+from puhui.losses.payout import layer_moments
+from puhui.ratios.exceedance import exceedance_probability, np2_cdf
 from puhui.tuning.evaluate import Evaluation, evaluate
 from puhui.tuning.frontier import pareto_frontier, pareto_mask
 from puhui.tuning.grid import DesignGrid
 from puhui.tuning.optimise import Choice, Constraints, optimise
 from puhui.tuning.plots import plot_frontier, plot_heatmap
-from puhui.tuning.risk import exceedance_probability, np2_cdf
 
 __all__ = [
     "Choice",
@@ -28,6 +34,7 @@ __all__ = [
     "MemberCosts",
     "evaluate",
     "exceedance_probability",
+    "layer_moments",
     "np2_cdf",
     "optimise",
     "pareto_frontier",

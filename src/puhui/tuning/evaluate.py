@@ -1,8 +1,9 @@
 """Evaluate a grid of designs on experience or a model: premium, combined ratio, risk, benefit.
 
 For each design ``k``, segment ``s`` (healthy / 既往症) and line ``l`` the payout per member is
-``Y = min(r (X − d)₊, C)``; :mod:`puhui.tuning.moments` gives its first three moments and the
-joint quantities. Per design (vectorised; the only Python loops run over lines × segments):
+``Y = min(r (X − d)₊, C)``; :func:`puhui.losses.payout.layer_moments` gives its first three
+moments and :mod:`puhui.tuning.moments` the joint quantities. Per design (vectorised; the only
+Python loops run over lines × segments):
 
 * ``pure_premium`` (纯保费, expected claims per member) ``= Σ_s π_s Σ_l E[Y_{l,s}]`` with the
   segment mix ``π_s``;
@@ -11,7 +12,7 @@ joint quantities. Per design (vectorised; the only Python loops run over lines �
 * ``expected_cr`` (预期综合成本率) at the price ``P₀``: ``(E[claims] + e)/P₀ + v``;
 * ``benefit_ratio`` (赔付率) ``= E[claims]/P₀``;
 * ``prob_cr_above_100`` = P(CR > 100%) for a portfolio of ``N`` members (see
-  :mod:`puhui.tuning.risk`);
+  :mod:`puhui.ratios.exceedance`);
 * ``share_paid`` (获赔率) = P(any line pays) and ``payout_per_claimant`` (人均赔付)
   ``= E[claims]/share_paid``;
 
@@ -27,10 +28,11 @@ import numpy as np
 import pandas as pd
 
 from puhui.errors import ParameterError
-from puhui.tuning.costs import CostModel, MemberCosts
+from puhui.experience.member_costs import CostModel, MemberCosts
+from puhui.losses.payout import layer_moments
+from puhui.ratios.exceedance import exceedance_probability
 from puhui.tuning.grid import SEGMENTS, DesignGrid
-from puhui.tuning.moments import cross_moment, layer_moments, no_payout_probability
-from puhui.tuning.risk import exceedance_probability
+from puhui.tuning.moments import cross_moment, no_payout_probability
 
 __all__ = ["evaluate", "Evaluation"]
 

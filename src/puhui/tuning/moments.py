@@ -1,19 +1,10 @@
-"""Per-member payout moments of K designs: one line, and the joint law of the lines.
+"""Joint payout moments of K designs across the benefit lines of member-level experience.
 
-One line with 起付线 ``d``, 赔付比例 ``r`` and 封顶线 ``C`` (on the payout) pays the layer
-``Y = r·(min(X, u) − min(X, d))`` with ``u = d + C/r`` (:class:`puhui.benefits.Benefit`). Its mean
-and second moment come from :mod:`puhui.losses.payout`; the third moment, which NP2 needs and
-that module does not give, from the limited moments ``E[min(X, v)^j]`` of the cost law
-(:func:`puhui.losses.lev.lev_moment`; for experience an
-:class:`~puhui.losses.empirical.Empirical`, O(log N) per limit)::
-
-    E[Y^k] = r^k Σ_{j=1..k} C(k, j) (−d)^(k−j) (E[min(X, u)^j] − E[min(X, d)^j])
-
-(the binomial expansion of ``(min(X, u) − d)^k`` on ``X > d``; every term vanishes on ``X ≤ d``).
-
-Across lines a member's total payout is ``Σ_l Y_l``. Two quantities need the *joint* law of the
-lines, and for experience both are computed exactly on a lattice (written by hand; no library
-evaluates these multi-dimensional empirical sums on a grid):
+One line's moments ``E[Y]``, ``E[Y²]``, ``E[Y³]`` and ``P(Y > 0)`` are
+:func:`puhui.losses.payout.layer_moments` (re-exported here). Across lines a member's total
+payout is ``Σ_l Y_l``. Two quantities need the *joint* law of the lines, and for experience both
+are computed exactly on a lattice (written by hand; no library evaluates these
+multi-dimensional empirical sums on a grid):
 
 * the probability that no line pays, ``P(X_l ≤ d_l ∀ l)``: the members are binned by the rank
   of each ``X_l`` among the distinct deductibles of line ``l``, and cumulative sums of the
@@ -31,48 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from puhui.benefits.benefit import Benefit
-from puhui.losses.lev import lev_moment
-from puhui.losses.payout import expected_payout, payout_probability, payout_second_moment
+from puhui.losses.payout import layer_moments
 
 __all__ = ["layer_moments", "no_payout_probability", "cross_moment"]
 
 MAX_LATTICE = 8_000_000
-
-
-def layer_moments(law, deductible, payout_ratio, cap) -> tuple[np.ndarray, ...]:
-    """``E[Y]``, ``E[Y²]``, ``E[Y³]`` and ``P(Y > 0)`` of ``Y = min(r (X − d)₊, C)`` per design.
-
-    Parameters
-    ----------
-    law : Empirical, frozen scipy law, or loss model with ``lev_moment(u, k)`` and ``sf``
-        Law of the annual cost ``X`` of one member on one line (zeros included).
-    deductible, payout_ratio, cap : array_like, shape (K,)
-        起付线 ``d ≥ 0``, 赔付比例 ``r ∈ (0, 1]``, 封顶线 ``C > 0`` (``inf`` = no cap).
-
-    Returns
-    -------
-    tuple of ndarray
-        ``(E[Y], E[Y²], E[Y³], P(Y > 0))`` in yuan, yuan², yuan³ and probability.
-
-    Notes
-    -----
-    The first two moments and the payout probability are those of
-    :mod:`puhui.losses.payout` for ``Benefit(d, r, C)``; the third is
-    ``r³ [ΔLEV₃ − 3d ΔLEV₂ + 3d² ΔLEV₁]`` with ``ΔLEV_j = E[min(X, u)^j] − E[min(X, d)^j]``.
-    """
-    benefit = Benefit(deductible=deductible, payout_ratio=payout_ratio, cap=cap)
-    st = benefit.stack()
-    a, top, r = st.attachment[..., 0], st.top[..., 0], st.share[..., 0]
-    m1 = np.asarray(expected_payout(law, benefit), dtype=float)
-    m2 = np.asarray(payout_second_moment(law, benefit), dtype=float)
-    diff = {j: lev_moment(law, top, j) - lev_moment(law, a, j) for j in (2, 3)}
-    with np.errstate(invalid="ignore"):
-        layer = np.where(top > a, lev_moment(law, top, 1) - lev_moment(law, a, 1), 0.0)
-        third = diff[3] - 3.0 * a * diff[2] + 3.0 * a * a * layer
-    m3 = np.maximum(r**3 * third, 0.0)
-    prob = np.asarray(payout_probability(law, benefit), dtype=float)
-    return m1, m2, m3, prob
 
 
 def _ranks(values: np.ndarray, points: np.ndarray) -> np.ndarray:
