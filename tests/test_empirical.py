@@ -150,3 +150,95 @@ def test_empirical_lev_is_elev_and_concave(sample, limits):
         ok = gaps > 1e-3
         slopes = np.diff(got)[ok] / gaps[ok]
         assert np.all(np.diff(slopes) <= 1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Construction: one vectorised sort, the same arrays as a stable sort and concatenated sums
+# ---------------------------------------------------------------------------------------------
+
+def _bits(a) -> np.ndarray:
+    return np.asarray(a, dtype=float).view(np.int64)
+
+
+def _reference(x, w):
+    """The straightforward construction: stable argsort, gathers, concatenated running sums."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    ws = None if w is None else w[order]
+    v = xs if w is None else xs * ws
+    prefix = np.concatenate([[0.0], np.cumsum(v)])
+    suffix = np.concatenate([np.cumsum(v[::-1])[::-1], [0.0]])
+    return order, xs, ws, prefix, suffix
+
+
+def _awkward_samples(rng):
+    """Ties, zeros (also −0.0), and distinct losses a few ulps apart (they share high bits)."""
+    n = 3000
+    tied = rng.integers(0, 30, n) * 100.0
+    zeros = rng.lognormal(8, 1.5, n)
+    zeros[rng.random(n) < 0.6] = 0.0
+    zeros[rng.random(n) < 0.2] = -0.0
+    near = rng.integers(1, 4, n) * 1000.0
+    near = np.where(rng.random(n) < 0.5, near, np.nextafter(near, np.inf))
+    near[rng.random(n) < 0.3] += 2e-12  # a few ulps above 1000, 2000, 3000
+    return [rng.lognormal(8, 1.5, n), tied, zeros, near, np.array([5.0])]
+
+
+def test_construction_matches_the_stable_sort_bit_for_bit():
+    from puhui.losses.empirical import _stable_sort
+
+    rng = np.random.default_rng(2026)
+    for x in _awkward_samples(rng):
+        for w in (None, rng.random(x.size), rng.integers(0, 3, x.size) + 0.5):
+            order, xs, ws, prefix, suffix = _reference(x, w)
+            e = Empirical(x, w)
+            np.testing.assert_array_equal(_bits(e.values), _bits(xs))  # −0.0 where it was
+            np.testing.assert_array_equal(_bits(e._prefix(1.0)), _bits(prefix))
+            np.testing.assert_array_equal(_bits(e._suffix(1.0)), _bits(suffix))
+            total = x.size if w is None else np.cumsum(ws)[-1]
+            assert _bits(e.mean()) == _bits(prefix[-1] / total)
+            if w is not None:
+                np.testing.assert_array_equal(_stable_sort(x)[0], order)
+                np.testing.assert_array_equal(_bits(e.weights), _bits(ws))
+                np.testing.assert_array_equal(_bits(e._c0), _bits(np.r_[0.0, np.cumsum(ws)]))
+                np.testing.assert_array_equal(_bits(e._t0),
+                                              _bits(np.r_[np.cumsum(ws[::-1])[::-1], 0.0]))
+            else:  # counts are made where needed, exactly
+                i = np.arange(x.size + 1)
+                np.testing.assert_array_equal(e.cdf(np.r_[xs, -1.0]),
+                                              np.r_[np.searchsorted(xs, xs, "right"), 0] / x.size)
+                np.testing.assert_array_equal(e._weight_from(i), (x.size - i).astype(float))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, 1e-300, 7.5, 1000.0, 3e9]), min_size=1,
+                max_size=60),
+       st.lists(st.integers(0, 3), min_size=60, max_size=60))
+def test_stable_sort_of_near_ties_is_numpys_stable_argsort(base, ulps):
+    from puhui.losses.empirical import _stable_sort
+
+    x = np.asarray(base)
+    for k in range(3):  # step some values up by whole ulps: same high bits, different values
+        step = np.asarray(ulps[: x.size]) > k
+        x = np.where(step & (x > 0), np.nextafter(x, np.inf), x)
+    order, xs = _stable_sort(x)
+    np.testing.assert_array_equal(order, np.argsort(x, kind="stable"))
+    np.testing.assert_array_equal(_bits(xs), _bits(x[np.argsort(x, kind="stable")]))
+
+
+def test_equal_weight_quantiles_match_the_array_of_fractions():
+    from puhui.losses.empirical import _fractions_below
+
+    rng = np.random.default_rng(3)
+    for n in (1, 3, 7, 10, 49, 1000, 999_983):
+        k = rng.integers(0, n + 1, 200)
+        q = np.concatenate([k / n, np.nextafter(k / n, 0.0), np.nextafter(k / n, 1.0),
+                            rng.random(200), [0.0, 1.0]])
+        q = np.clip(q, 0.0, 1.0)
+        want = np.searchsorted(np.arange(1, n + 1) / n, q, side="left")
+        np.testing.assert_array_equal(_fractions_below(q, n), want)
+
+
+def test_std_without_calling_var_first():
+    d = Empirical(DENTAL)
+    assert d.std() == pytest.approx(np.std(DENTAL), rel=1e-14)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from puhui.errors import DataError, ParameterError
 from puhui.experience.triangles import (
     ExcludedRecordsWarning,
+    InconsistentDatesWarning,
     development_cells,
     parse_grain,
     triangle,
@@ -139,15 +140,14 @@ def test_paid_with_payments_handles_reopened_and_late_payments():
     claims, payments, _ = hand_book()
     tri, caught = build("paid", payments=payments)
     # AY2023: 2023 payments c1 100 + c4 300 = 400; 2024: c2 200 + c4 50 → cumulative 650.
-    # AY2024: c5 80 (c7's 60 is paid after as_of; c6 is reported after as_of).
+    # AY2024: c5 80 (c7's 60 and c6's 500 are paid after as_of).
     np.testing.assert_array_equal(grid(tri), [[400, 650], [80, 0]])
     assert list(tri.development) == [12, 24]
     (w,) = caught
     assert w.category is ExcludedRecordsWarning
-    text = str(w.message)
-    assert "1 claim(s) reported after as_of" in text
-    assert "1 payment(s) of those claims" in text
-    assert "1 payment(s) dated after as_of (60.00 yuan)" in text
+    # a paid triangle does not use report dates: only the payment dates exclude money
+    assert str(w.message) == ("triangle at as_of 2024-12-31 excludes 2 payment(s) dated after "
+                              "as_of (560.00 yuan)")
 
 
 def test_paid_without_payments_puts_the_whole_paid_on_the_last_payment_date():
@@ -210,7 +210,8 @@ def test_valuation_inside_a_year_gives_trailing_annual_periods():
     assert list(tri.development) == [6, 18]
     np.testing.assert_array_equal(grid(tri), [[100, 650], [80, 0]])
     assert tri.valuation_date.strftime("%Y-%m-%d") == "2024-06-30"
-    assert "1 payment(s) dated after as_of (60.00 yuan)" in str(caught[0].message)
+    # c7's 60 and c6's 500 are paid after 2024-06-30
+    assert "2 payment(s) dated after as_of (560.00 yuan)" in str(caught[0].message)
 
 
 def test_single_quarter_origin_keeps_its_grain():
@@ -255,10 +256,139 @@ def test_several_values_at_once():
 def test_development_cells_report_exclusions():
     claims, payments, _ = hand_book()
     cells = development_cells(claims, value="paid", payments=payments, as_of="2024-12-31")
-    assert cells.excluded == {"claims_reported_after_as_of": 1, "payments_of_excluded_claims": 1,
-                              "payments_after_as_of": 1, "paid_after_as_of": 60.0}
+    assert cells.excluded == {"payments_after_as_of": 2, "paid_after_as_of": 560.0}
+    assert cells.inconsistent == {} and cells.problems == ()
     assert cells.frame["paid"].sum() == 730.0
+    cells = development_cells(claims, value=["paid", "count"], payments=payments,
+                              as_of="2024-12-31")
+    assert cells.excluded == {"claims_reported_after_as_of": 1, "payments_after_as_of": 2,
+                              "paid_after_as_of": 560.0}
     assert cells.summary().attrs["excluded"]["claims_reported_after_as_of"] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# A paid triangle needs no report date, and paid money is never dropped
+# ---------------------------------------------------------------------------------------------
+
+def payment_records():
+    """The hand book's payments as payment records: one row per payment, no report date."""
+    claims, payments, _ = hand_book()
+    rec = payments.merge(claims[["claim_id", "accident_date"]], on="claim_id", how="left")
+    return rec.rename(columns={"amount": "paid"})
+
+
+def test_paid_triangle_from_payment_records_needs_no_report_date():
+    rec = payment_records()
+    assert "report_date" not in rec.columns
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tri = triangle(rec, origin="accident_date", development="payment_date", value="paid",
+                       as_of="2024-12-31")
+    # as from claims + payments: AY2023 400 in 2023, 650 by 2024; AY2024 c5's 80
+    np.testing.assert_array_equal(grid(tri), [[400, 650], [80, 0]])
+    (w,) = caught
+    assert str(w.message) == ("triangle at as_of 2024-12-31 excludes 2 payment(s) dated after "
+                              "as_of (560.00 yuan)")
+    # the default as_of is the latest payment, 2025-01-20: then everything is in
+    cells = development_cells(rec)
+    assert cells.frame["paid"].sum() == rec["paid"].sum() == 1290.0
+    # counts by report date do need it
+    with pytest.raises(ParameterError, match="no column 'report_date'.*count"):
+        triangle(rec, value="count", as_of="2024-12-31")
+
+
+def late_reports():
+    """The hand book with c2 reported after its payment, and c5 (the only paid claim of AY2024
+    by as_of) reported after as_of although paid on 2024-03-01."""
+    claims, payments, _ = hand_book()
+    claims.loc[claims["claim_id"] == "c2", "report_date"] = pd.Timestamp("2024-03-01")
+    claims.loc[claims["claim_id"] == "c5", "report_date"] = pd.Timestamp("2025-02-01")
+    return claims, payments
+
+
+def test_a_payment_before_its_report_date_stays_in_and_its_row_is_named():
+    claims, payments = late_reports()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tri = triangle(claims, value="paid", payments=payments, as_of="2024-12-31")
+    # every yuan paid by as_of is in: c2's 200 in AY2023's second year, c5's 80 in AY2024
+    np.testing.assert_array_equal(grid(tri), [[400, 650], [80, 0]])
+    (w,) = [w for w in caught if w.category is InconsistentDatesWarning]
+    text = str(w.message)
+    assert text.startswith("2 payment(s) (280.00 yuan) are dated before their claim's report "
+                           "date; they are kept in the triangle")
+    # c2's payment is row 2 of payments, c5's row 5 (rows counted from 1 under the header)
+    assert ("payments, column 'payment_date', row 2: [payment_before_report] paid on "
+            "2024-02-01, before the claim's report date 2024-03-01") in text
+    assert "row 5: [payment_before_report] paid on 2024-03-01" in text
+    with pytest.warns(InconsistentDatesWarning):
+        cells = development_cells(claims, value="paid", payments=payments, as_of="2024-12-31")
+    assert cells.inconsistent == {"payments_before_report": 2, "paid_before_report": 280.0}
+    assert [(p.table, p.column, p.row, p.rule) for p in cells.problems] == [
+        ("payments", "payment_date", 2, "payment_before_report"),
+        ("payments", "payment_date", 5, "payment_before_report")]
+    assert cells.frame["paid"].sum() == 730.0
+    # reported counts still go by the report date: c5 and c6 are not reported by as_of
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        count = triangle(claims, value="count", as_of="2024-12-31")
+    np.testing.assert_array_equal(grid(count), [[3, 4], [1, 0]])
+    assert "2 claim(s) reported after as_of" in str(caught[0].message)
+
+
+def test_without_payments_the_claims_row_is_named():
+    claims, _ = late_reports()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRecordsWarning)  # c6 and c7, paid in 2025
+        with pytest.warns(InconsistentDatesWarning, match=r"claims, column 'payment_date', row 5"):
+            tri = triangle(claims, value="paid", as_of="2024-12-31")
+    # one payment per claim at its last payment date (c4's 350 in 2024)
+    np.testing.assert_array_equal(grid(tri), [[100, 650], [80, 0]])
+
+
+def test_an_origin_paid_only_on_claims_reported_after_as_of_keeps_its_money():
+    # Before: claims reported after as_of were dropped with their payments, and AY2024 (c5
+    # only) disappeared from the paid triangle.
+    claims, payments = late_reports()
+    claims, payments = claims[claims["claim_id"] != "c7"], payments[payments["claim_id"] != "c7"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tri = triangle(claims, value="paid", payments=payments, as_of="2024-12-31")
+    assert [str(o) for o in tri.origin] == ["2023", "2024"]
+    np.testing.assert_array_equal(grid(tri), [[400, 650], [80, 0]])
+
+
+def test_payments_table_matches_the_prejoined_records_and_chainladder():
+    # An independent aggregation: chainladder.Triangle on the joined payment records, at an
+    # as_of on a period end (where its calendar grid and ours coincide).
+    rng = np.random.default_rng(11)
+    n = 400
+    acc = np.datetime64("2020-01-01") + rng.integers(0, 5 * 365, n).astype("timedelta64[D]")
+    rep = acc + rng.integers(0, 60, n).astype("timedelta64[D]")
+    ids = np.array([f"CL-{i:05d}" for i in range(n)], dtype=object)
+    claims = pd.DataFrame({"claim_id": ids, "accident_date": acc.astype("datetime64[ns]"),
+                           "report_date": rep.astype("datetime64[ns]")})
+    k = rng.integers(0, n, 3 * n)
+    pay = rep[k] + rng.integers(0, 700, k.size).astype("timedelta64[D]")
+    payments = pd.DataFrame({"claim_id": ids[k], "payment_date": pay.astype("datetime64[ns]"),
+                             "amount": np.round(rng.lognormal(7, 1, k.size), 2)})
+    payments = payments[payments["payment_date"] <= "2024-12-31"].sample(frac=1, random_state=3)
+    records = payment_records_of(claims, payments)
+    for grain in ("OYDY", "OQDQ"):
+        ours = triangle(claims, payments=payments, grain=grain, as_of="2024-12-31",
+                        cumulative=False)
+        from_records = triangle(records.drop(columns="report_date"), grain=grain,
+                                as_of="2024-12-31", cumulative=False)
+        peer = cl.Triangle(records, origin="accident_date", development="payment_date",
+                           columns="paid", cumulative=False).grain(grain)
+        assert list(ours.development) == list(peer.development)
+        np.testing.assert_allclose(grid(ours), grid(peer), rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(grid(from_records), grid(ours), rtol=1e-12, atol=1e-6)
+
+
+def payment_records_of(claims, payments):
+    rec = payments.merge(claims, on="claim_id", how="left")
+    return rec.rename(columns={"amount": "paid"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,6 +423,55 @@ def test_errors_name_the_problem():
         triangle(nopay, value="paid", as_of="2024-12-31")
     with pytest.raises(ParameterError, match="annual"):
         triangle(claims, origin="policy_year", policies=policies, grain="OQDQ")
+
+
+def test_claim_ids_of_any_type_are_matched_alike():
+    # string ids go through pyarrow's hashing, others through pandas.factorize
+    claims, payments, _ = hand_book()
+    want = development_cells(claims, payments=payments, as_of="2024-12-31").frame
+    number = {f"c{i}": i for i in range(1, 8)}
+    for convert in (lambda s: s.map(number), lambda s: s.astype("string[pyarrow]"),
+                    lambda s: s.astype("category"), lambda s: s.astype("string[python]")):
+        c, p = claims.assign(claim_id=convert(claims["claim_id"])), payments.assign(
+            claim_id=convert(payments["claim_id"]))
+        got = development_cells(c, payments=p, as_of="2024-12-31").frame
+        pd.testing.assert_frame_equal(got, want)
+    mixed = payments.assign(claim_id=payments["claim_id"].astype(object))
+    mixed.loc[0, "claim_id"] = 1  # an int among strings: unknown, whichever way it is hashed
+    with pytest.raises(DataError, match=r"payments, column 'claim_id', row 1: \[unknown_claim\]"):
+        development_cells(claims, payments=mixed, as_of="2024-12-31")
+
+
+def test_payment_table_errors_name_table_column_and_row():
+    claims, payments, _ = hand_book()
+    twice = pd.concat([claims, claims.iloc[[1]]], ignore_index=True)  # c2 again, row 8
+    with pytest.raises(DataError, match=r"claims, column 'claim_id', row 8: \[duplicate_key\]"):
+        triangle(twice, payments=payments, as_of="2024-12-31")
+    no_id = claims.copy()
+    no_id.loc[2, "claim_id"] = None
+    with pytest.raises(DataError, match=r"claims, column 'claim_id', row 3: \[missing_value\]"):
+        triangle(no_id, payments=payments, as_of="2024-12-31")
+    early = payments.copy()
+    early.loc[3, "payment_date"] = pd.Timestamp("2022-12-01")  # c4, accident 2023-08-01
+    with pytest.raises(DataError, match=r"payments, column 'payment_date', row 4: "
+                                        r"\[development_before_origin\]"):
+        triangle(claims, payments=early, as_of="2024-12-31")
+    with pytest.raises(DataError, match=r"payments, column 'payment_date', row 4: "
+                                        r"\[development_before_origin\]"):
+        triangle(claims, payments=early, value="count", development="payment_date",
+                 as_of="2024-12-31")
+    undated = payments.copy()
+    undated.loc[1, "payment_date"] = pd.NaT
+    with pytest.raises(DataError, match=r"payments, column 'payment_date', row 2: "
+                                        r"\[missing_value\]"):
+        triangle(claims, payments=undated, as_of="2024-12-31")
+    no_amount = payments.copy()
+    no_amount.loc[0, "amount"] = np.nan
+    with pytest.raises(DataError, match=r"payments, column 'amount', row 1"):
+        triangle(claims, payments=no_amount, as_of="2024-12-31")
+    text = payments.astype({"payment_date": str})
+    with pytest.raises(ParameterError, match="payment_date.*must hold dates"):
+        triangle(claims, payments=text, as_of="2024-12-31")
 
 
 # ---------------------------------------------------------------------------------------------
