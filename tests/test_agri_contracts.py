@@ -16,7 +16,6 @@ from puhui.agri.contracts import (
     RevenueCover,
     YieldCover,
     full_cost,
-    layer_pay,
 )
 from puhui.agri.price_index import PriceIndexCover, average_prices
 from puhui.agri.weather import TieredIndexCover, WeatherIndexCover, window_index
@@ -28,9 +27,17 @@ YEARS = np.arange(1985, 2015)
 YIELDS = 480 + 4 * (YEARS - 1985) + rng.normal(0, 55, YEARS.size)
 
 
-def test_layer():
-    # share · min((x − a)₊, l)
-    np.testing.assert_allclose(layer_pay([0, 5, 12, 30], 4, 10, 0.5), [0, 0.5, 4, 5])
+def test_layer_pays_elementwise():
+    # share · min((x − a)₊, l): the loss core's Layer, parameters broadcast with the losses
+    from puhui.benefits import Layer
+
+    np.testing.assert_allclose(Layer(4, 10, 0.5).pay_elementwise([0, 5, 12, 30]), [0, 0.5, 4, 5])
+    np.testing.assert_allclose(Layer(0, [100, 50], 1).pay_elementwise([80, 80]), [80, 50])
+    with pytest.raises(ParameterError, match="broadcast"):
+        Layer(0, [1.0, 2.0], 1).pay_elementwise([1.0, 2.0, 3.0])
+    import puhui.agri
+
+    assert not hasattr(puhui.agri, "layer_pay")     # the covers pay through Layer only
 
 
 def test_yield_cover_by_hand():
@@ -252,3 +259,41 @@ def test_contracts_are_layers_of_the_loss_core():
             contract.pay(*obs).mean(), rel=1e-12)
     with pytest.raises(ParameterError, match="scalar"):
         YieldCover(500.0, np.array([0.7, 0.8]), 2.6).layer()
+
+
+@pytest.mark.parametrize("density", ["empirical", "kde", "lognormal"])
+def test_covers_price_through_the_loss_core(density):
+    # pure premium = expected_payout(cover.loss_model(model), cover.layer()) = LEV_X(SI)
+    from puhui.losses import LossModel, expected_payout, lev
+
+    m = YieldModel("linear", "multiplicative", density).fit(YEARS, YIELDS)
+    mu = m.expected_yield_
+    covers = [YieldCover(mu, 0.85, 2.0), CostCover(0.4 * mu * 2.0, mu, 2.0),
+              CostCover(900.0, mu), AreaYieldCover(mu, 0.9, 1000.0, loss_limit_level=0.5)]
+    for c in covers:
+        x = c.loss_model(m)
+        assert isinstance(x, LossModel)
+        direct = float(expected_payout(x, c.layer()))
+        assert float(c.expected_payout(m)) == direct
+        assert direct == float(lev(x, c.layer().limit))
+        # the loss model is the law of money_loss: its mean is E[money_loss(Y⁺)] (burn cost on
+        # the empirical law, where the sample is exact)
+        if density == "empirical":
+            sample = c.money_loss(np.maximum(m.adjusted_yields_, 0.0))
+            assert float(x.mean()) == pytest.approx(sample.mean(), rel=1e-12)
+            assert direct == pytest.approx(c.pay(m.adjusted_yields_).mean(), rel=1e-12)
+    # the yield cover's pure rate is the model's premium rate (same shortfall law)
+    assert float(covers[0].pure_rate(m)) == pytest.approx(m.premium_rate(0.85), rel=1e-14)
+
+
+def test_cover_grids_price_elementwise():
+    m = YieldModel("linear", "additive", "kde").fit(YEARS, YIELDS)
+    mu = m.expected_yield_
+    theta = np.array([0.7, 0.8, 0.9])
+    grid = YieldCover(mu, theta, 2.0).expected_payout(m)
+    one = [float(YieldCover(mu, t, 2.0).expected_payout(m)) for t in theta]
+    np.testing.assert_allclose(grid, one, rtol=1e-14)
+    si = np.array([300.0, 600.0, 1500.0])
+    grid = CostCover(si, mu, 2.0, 0.9).expected_payout(m)
+    one = [float(CostCover(v, mu, 2.0, 0.9).expected_payout(m)) for v in si]
+    np.testing.assert_allclose(grid, one, rtol=1e-14)

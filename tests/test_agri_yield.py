@@ -233,3 +233,56 @@ def test_rate_properties(y, density, detrend):
     # E[min((c − Y)₊, c)] grows with c, and the rate E/c too (E/c = E[(1 − Y⁺/c)₊])
     assert np.all(np.diff(r) >= -1e-12)
     assert np.all(np.diff(m.expected_shortfall(theta * m.expected_yield_)) >= -1e-9)
+
+
+@pytest.mark.parametrize("density", ["kde", "lognormal", "empirical"])
+def test_shortfall_loss_model_against_direct_integration(density):
+    # X = s·(g − Y⁺)₊: E[min(X, u)^k] = ∫ min(s(g − y⁺)₊, u)^k dF(y), integrated here over the
+    # fitted density (the mass below 0 counts as y = 0), or summed over the sample (empirical)
+    from scipy import integrate
+
+    from puhui.losses import LossModel, expected_payout
+
+    years = np.arange(1990, 2020)
+    y = 430 + 4 * (years - 1990) + np.random.default_rng(2).normal(0, 60, years.size)
+    m = YieldModel("linear", "multiplicative", density).fit(years, y)
+    g, s = 0.9 * m.expected_yield_, 2.5
+    x = m.shortfall(g, price=s)
+    assert isinstance(x, LossModel)
+
+    def direct(u, k):
+        def pay(v):
+            return min(s * max(g - max(v, 0.0), 0.0), u) ** k
+        if density == "empirical":
+            return float(np.mean([pay(v) for v in m.adjusted_yields_]))
+        val, _ = integrate.quad(lambda v: pay(v) * float(m.pdf(v)), 0.0, g, limit=200,
+                                epsabs=1e-12, epsrel=1e-12)
+        return val + pay(0.0) * float(m.cdf(0.0))
+
+    for u in (0.1 * s * g, 0.4 * s * g, s * g, np.inf):
+        for k in (1, 2):
+            want = direct(min(u, 10 * s * g), k)
+            assert float(x.lev_moment(u, k)) == pytest.approx(want, rel=1e-9, abs=1e-12)
+    assert float(x.mean()) == pytest.approx(s * float(m.expected_shortfall(g)), rel=1e-15)
+    assert float(x.mean()) / (s * g) == pytest.approx(m.premium_rate(0.9), rel=1e-14)
+    # P(X > x) = P(Y < g − x/s); an atom P(Y ≥ g) at 0
+    assert float(x.sf(0.0)) == pytest.approx(float(np.mean(m.adjusted_yields_ < g))
+                                             if density == "empirical" else float(m.cdf(g)))
+    assert float(x.cdf(s * g)) == 1.0
+    # a deductible layer of the shortfall, by the loss core
+    from puhui.benefits import Benefit
+
+    b = Benefit(deductible=0.1 * s * g, cap=0.5 * s * g)
+    want = direct(0.6 * s * g, 1) - direct(0.1 * s * g, 1)
+    assert float(expected_payout(x, b)) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_shortfall_rejects_bad_terms():
+    years = np.arange(2000, 2015)
+    m = YieldModel("linear", density="empirical").fit(years, 400 + 3 * (years - 2000.0) % 7)
+    with pytest.raises(ParameterError, match="guarantee"):
+        m.shortfall(0.0)
+    with pytest.raises(ParameterError, match="price"):
+        m.shortfall(100.0, price=-1.0)
+    with pytest.raises(ParameterError, match="not fitted"):
+        YieldModel().shortfall(100.0)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .basis import BasisRisk, BurnAnalysis, basis_risk, burn_analysis
 from .batch import YieldPanel, reprice, yield_panel
-from .contracts import AreaYieldCover, CostCover, RevenueCover, YieldCover, full_cost, layer_pay
+from .contracts import AreaYieldCover, CostCover, RevenueCover, YieldCover, full_cost
 from .density import kde_bandwidth
 from .design import (
     CostDesignStudy,
@@ -47,7 +47,7 @@ from .rules import (
 from .subsidy import SubsidySplit, farmer_premium, subsidy_split
 from .trend import TrendFit, adjust_yields, fit_trend
 from .weather import TieredIndexCover, WeatherIndexCover, window_index
-from .yield_model import YieldModel
+from .yield_model import YieldModel, YieldShortfall
 from .zoning import RiskZoning, risk_zones
 
 __all__ = [
@@ -56,9 +56,9 @@ __all__ = [
     "AreaYieldCover", "BasisRisk", "BurnAnalysis", "CostCover", "CountyRates", "FiledRate",
     "PremiumAdequacy", "PriceIndexCover", "RateChange", "RevenueCover", "RiskZoning",
     "SubsidySplit", "TieredIndexCover", "TrendFit", "WeatherIndexCover", "YieldCover",
-    "YieldModel", "YieldPanel", "adjust_yields", "average_prices", "base_rate", "basis_risk",
-    "burn_analysis", "cap_rate_change", "check_expense_ratio", "check_sum_insured",
+    "YieldModel", "YieldPanel", "YieldShortfall", "adjust_yields", "average_prices", "base_rate",
+    "basis_risk", "burn_analysis", "cap_rate_change", "check_expense_ratio", "check_sum_insured",
     "county_rates", "factor_band", "farmer_premium", "filed_rate", "fit_trend", "full_cost",
-    "kde_bandwidth", "layer_pay", "premium_adequacy", "rate_band", "reprice", "risk_zones",
+    "kde_bandwidth", "premium_adequacy", "rate_band", "reprice", "risk_zones",
     "subsidy_split", "window_index", "yield_panel",
 ]

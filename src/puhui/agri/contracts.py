@@ -1,29 +1,36 @@
-"""Crop contracts as layers on a loss variable (产量、成本、收入与区域产量保险).
+"""Crop contracts as layers on a money loss (产量、成本、收入与区域产量保险).
 
-Every contract maps what is observed (a yield, a price, an index) to a loss variable x and pays
-a layer of it: ``share · min((x − attachment)₊, limit)`` — the layer of the loss core
-(architecture: every benefit is a stack of layers). Parameters broadcast elementwise with the
-observations, so one object can hold a whole grid of designs.
+Every contract maps what is observed (a yield, a price, an index) to a money loss x (元 per 亩,
+``money_loss(...)`` ≥ 0) and pays the loss core's layer :class:`puhui.benefits.Layer`
+(attachment 0, limit the sum insured, share 1) on it: ``pay(obs) = layer.pay(money_loss(obs))``
+(``Layer.pay_elementwise``, so array terms broadcast elementwise with the observations and one
+object can hold a whole grid of designs). ``layer()`` returns that Layer for a contract with
+scalar terms.
 
-For a contract with scalar terms, ``layer()`` returns the same cover as a
-:class:`puhui.benefits.Layer` on the money loss ``money_loss(...)`` (元, ≥ 0) — attachment 0,
-limit the sum insured, share 1 — so ``contract.layer().pay(contract.money_loss(obs))`` equals
-``contract.pay(obs)`` and the loss core's pricing functions apply to it.
+Pricing goes through the loss core too: ``loss_model(yield_model)`` is the law of the money
+loss, a :class:`puhui.agri.yield_model.YieldShortfall` X = s·(g − Y⁺)₊ meeting
+:class:`puhui.losses.LossModel`, and the pure premium is
 
-==================  ============================  ==========  ==============  ===============
-contract            loss variable x (per 亩)        attachment  limit           share
-==================  ============================  ==========  ==============  ===============
-YieldCover          θμ − y  (kg)                   0           θμ              price
-CostCover           (θμ − y) · price  (元)          0           sum insured     1
-RevenueCover        G − y · P_h,  G = θμ·max(P_p,  0           G               1
-                    P_h) with the harvest-price
-                    option, θμ·P_p without
-AreaYieldCover      T − y_area,  T = θμ_area       0           T − λμ_area     liability/(T−λμ)
-==================  ============================  ==========  ==============  ===============
+    E[pay] = puhui.losses.expected_payout(cover.loss_model(model), cover.layer())
+           = LEV_X(SI) − LEV_X(0)
+
+(``expected_payout(model)`` below; for array terms the same LEV difference, elementwise).
+
+==================  ==========================================  ===================  ==========
+contract            money loss x (元/亩)                         s (元 per kg)        limit
+==================  ==========================================  ===================  ==========
+YieldCover          (θμ − y)₊ · price                            price                θμ·price
+CostCover           (θμ − y)₊ · price                            price or SI/(θμ)     SI
+RevenueCover        (G − y·P_h)₊, G = θμ·max(P_p, P_h) with      —                    none
+                    the harvest-price option, θμ·P_p without
+AreaYieldCover      (T − y_area)₊ · liability/(T − λμ_area),     liability/(T − λμ)   liability
+                    T = θμ_area
+==================  ==========================================  ===================  ==========
 
 θ = coverage level (保障水平), μ = expected yield (预期单产), y = realised yield, P_p / P_h =
 projected / harvest price (预期价格 / 收获价格), λ = loss-limit level of an area plan (GRP:
-payment factor (T − y)/(T − λμ), capped at 1).
+payment factor (T − y)/(T − λμ), capped at 1). RevenueCover needs the joint law of yield and
+price and is priced by burn analysis (``burn_rate``).
 """
 
 from __future__ import annotations
@@ -32,22 +39,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..benefits import Layer
 from ..errors import ParameterError
+from ..losses import expected_payout as _expected_payout
+from ..losses import lev as _lev
 
 
-def layer_pay(x, attachment=0.0, limit=np.inf, share=1.0):
-    """share · min((x − attachment)₊, limit), vectorised and broadcasting (a loss-core layer)."""
-    x = np.asarray(x, dtype=float)
-    return share * np.minimum(np.maximum(x - attachment, 0.0), limit)
+def money_layer(limit=np.inf):
+    """The loss core's Layer (attachment 0, limit ``limit`` 元, share 1) on a money loss;
+    array limits are allowed (a grid of designs, paid elementwise with ``pay_elementwise``)."""
+    return Layer(0.0, limit, 1.0)
 
 
 def core_layer(limit=np.inf):
-    """The loss core's :class:`puhui.benefits.Layer` (attachment 0, share 1) on a money loss."""
-    from ..benefits import Layer
-
+    """The loss core's :class:`puhui.benefits.Layer` (attachment 0, share 1) on a money loss,
+    for one design (scalar terms)."""
     if np.ndim(limit):
         raise ParameterError("layer() describes one design: give the contract scalar terms")
-    return Layer(0.0, float(limit), 1.0)
+    return money_layer(float(limit))
+
+
+def price_layer(loss_model, limit):
+    """E[min(X, limit)]: the expected payout of the layer (0, limit, 1) on the loss model.
+
+    One design: :func:`puhui.losses.expected_payout` of :func:`core_layer`; a grid of designs
+    (array terms, the model's parameters of the same shape): ``LEV(limit) − LEV(0)``
+    elementwise, the same formula (``LEV(0) = 0``).
+    """
+    if np.ndim(limit) == 0 and np.ndim(getattr(loss_model, "guarantee", 0)) == 0 \
+            and np.ndim(getattr(loss_model, "price", 0)) == 0:
+        return _expected_payout(loss_model, core_layer(limit))
+    return _lev(loss_model, limit)
 
 
 def _positive(name, value):
@@ -99,8 +121,8 @@ class YieldCover:
         return self.guarantee - _nonneg_obs("yields", yields)
 
     def pay(self, yields):
-        """Indemnity per unit area (元)."""
-        return layer_pay(self.loss(yields), 0.0, self.guarantee, self.price)
+        """Indemnity per unit area (元): the layer (0, SI, 1) on :meth:`money_loss`."""
+        return money_layer(self.sum_insured).pay_elementwise(self.money_loss(yields))
 
     def money_loss(self, yields):
         """(θμ − y)₊ × price (元/亩), the loss the layer() pays on."""
@@ -110,9 +132,14 @@ class YieldCover:
         """This cover as a loss-core Layer on :meth:`money_loss` (limit = sum insured)."""
         return core_layer(self.sum_insured)
 
+    def loss_model(self, model):
+        """Law of :meth:`money_loss` under a fitted YieldModel: price · (θμ − Y⁺)₊."""
+        return model.shortfall(self.guarantee, self.price)
+
     def expected_payout(self, model):
-        """Expected indemnity under a fitted :class:`~puhui.agri.YieldModel`."""
-        return self.price * model.expected_shortfall(self.guarantee)
+        """Expected indemnity under a fitted :class:`~puhui.agri.YieldModel`:
+        ``expected_payout(loss_model(model), layer())`` = price · E[(θμ − Y⁺)₊]."""
+        return price_layer(self.loss_model(model), self.sum_insured)
 
     def pure_rate(self, model):
         """纯风险损失率 = expected indemnity / sum insured."""
@@ -161,7 +188,8 @@ class CostCover:
         return (self.guarantee - _nonneg_obs("yields", yields)) * self.unit_price
 
     def pay(self, yields):
-        return layer_pay(self.loss(yields), 0.0, self.sum_insured, 1.0)
+        """Indemnity per 亩 (元): the layer (0, SI, 1) on :meth:`money_loss`."""
+        return money_layer(self.sum_insured).pay_elementwise(self.money_loss(yields))
 
     def money_loss(self, yields):
         return np.maximum(self.loss(yields), 0.0)
@@ -170,14 +198,14 @@ class CostCover:
         """This cover as a loss-core Layer on :meth:`money_loss` (limit = sum insured)."""
         return core_layer(self.sum_insured)
 
+    def loss_model(self, model):
+        """Law of :meth:`money_loss` under a fitted YieldModel: unit_price · (θμ − Y⁺)₊."""
+        return model.shortfall(self.guarantee, self.unit_price)
+
     def expected_payout(self, model):
-        """E[min((θμ − Y)₊ · price, SI)] under a YieldModel (one layer of the shortfall)."""
-        cap_yield = np.minimum(self.guarantee, self.sum_insured / self.unit_price)
-        # min((c − Y)₊ p, SI) = p·[(c − Y)₊ − (c − SI/p − Y)₊]: a layer of the shortfall
-        top = model.expected_shortfall(self.guarantee)
-        floor = self.guarantee - cap_yield
-        below = np.where(floor > 0, model.expected_shortfall(np.maximum(floor, 1e-300)), 0.0)
-        return self.unit_price * (top - below)
+        """E[min((θμ − Y)₊ · price, SI)] under a YieldModel: LEV(SI) of the money loss,
+        p·[G(θμ) − G(θμ − SI/p)] (one layer of the shortfall)."""
+        return price_layer(self.loss_model(model), self.sum_insured)
 
     def pure_rate(self, model):
         return self.expected_payout(model) / self.sum_insured
@@ -232,8 +260,9 @@ class RevenueCover:
             _nonneg_obs("yields", yields) * _positive("harvest_price", harvest_price)
 
     def pay(self, yields, harvest_price):
-        return layer_pay(self.loss(yields, harvest_price), 0.0,
-                         self.revenue_guarantee(harvest_price), 1.0)
+        """Indemnity per 亩 (元): the unlimited layer on :meth:`money_loss` (the loss never
+        exceeds the guarantee, since revenue y·P_h ≥ 0)."""
+        return money_layer().pay_elementwise(self.money_loss(yields, harvest_price))
 
     def money_loss(self, yields, harvest_price):
         return np.maximum(self.loss(yields, harvest_price), 0.0)
@@ -241,7 +270,7 @@ class RevenueCover:
     def layer(self):
         """A loss-core Layer on :meth:`money_loss`; no limit is needed (revenue ≥ 0 keeps the
         loss below the guarantee, which moves with the harvest price)."""
-        return core_layer(np.inf)
+        return core_layer()
 
     def burn_rate(self, yields, harvest_prices):
         """Mean indemnity over joint (yield, price) scenarios or years / sum insured."""
@@ -279,32 +308,38 @@ class AreaYieldCover:
     def trigger(self):
         return np.asarray(self.coverage_level, float) * self.expected_yield
 
+    @property
+    def width(self):
+        """T − λμ_area: the shortfall that pays the whole liability."""
+        return self.trigger - np.asarray(self.loss_limit_level, float) * self.expected_yield
+
     def payment_factor(self, area_yields):
-        width = self.trigger - np.asarray(self.loss_limit_level, float) * self.expected_yield
-        return layer_pay(self.trigger - _nonneg_obs("area_yields", area_yields), 0.0, width,
-                         1.0 / width)
+        """min(1, (T − y)₊ / (T − λμ)): the layer (0, 1, 1) on the loss degree."""
+        degree = np.maximum(self.trigger - _nonneg_obs("area_yields", area_yields), 0.0) / \
+            self.width
+        return money_layer(1.0).pay_elementwise(degree)
 
     def pay(self, area_yields):
-        return self.liability * self.payment_factor(area_yields)
+        """Indemnity (元): the layer (0, liability, 1) on :meth:`money_loss`."""
+        return money_layer(self.liability).pay_elementwise(self.money_loss(area_yields))
 
     def money_loss(self, area_yields):
         """(T − y)₊ × liability / (T − λμ) (元), the loss the layer() pays on."""
-        width = self.trigger - np.asarray(self.loss_limit_level, float) * self.expected_yield
         return np.maximum(self.trigger - _nonneg_obs("area_yields", area_yields), 0.0) * \
-            self.liability / width
+            self.liability / self.width
 
     def layer(self):
         return core_layer(self.liability)
 
+    def loss_model(self, model):
+        """Law of the money loss under a YieldModel of the area yield:
+        (liability / (T − λμ)) · (T − Y⁺)₊."""
+        return model.shortfall(self.trigger, np.asarray(self.liability, float) / self.width)
+
     def expected_payout(self, model):
-        """Expected indemnity under a YieldModel of the area yield."""
-        T = self.trigger
-        L = np.asarray(self.loss_limit_level, float) * self.expected_yield
-        width = T - L
-        top = model.expected_shortfall(T)
-        below = np.where(L > 0, model.expected_shortfall(np.maximum(L, 1e-300)), 0.0)
-        # min((T − Y)₊, T − L) = (T − Y)₊ − (L − Y)₊
-        return self.liability / width * (top - below)
+        """Expected indemnity under a YieldModel of the area yield: LEV(liability) of the money
+        loss, liability/(T − λμ) · [G(T) − G(λμ)]."""
+        return price_layer(self.loss_model(model), self.liability)
 
     def pure_rate(self, model):
         return self.expected_payout(model) / self.liability

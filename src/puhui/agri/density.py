@@ -31,6 +31,7 @@ from scipy import stats
 from scipy.special import ndtr
 
 from ..errors import ParameterError
+from ..losses.lev import lev
 
 DENSITIES = ("empirical", "kde", "lognormal", "weibull", "beta")
 PARAMETRIC = {"lognormal": stats.lognorm, "weibull": stats.weibull_min, "beta": stats.beta}
@@ -222,18 +223,4 @@ def _tight_fmin(func, x0, args=(), disp=0):
 def parametric_layer(c, dist):
     """E[min((c − Y)₊, c)] = c − LEV(c) for a non-negative frozen law (loss-core LEV)."""
     c = np.asarray(c, float)
-    return c - _lev(dist, c)
-
-
-def _lev(dist, u):
-    try:
-        from puhui.losses.lev import lev
-    except ImportError:  # the loss core is not installed in this checkout yet
-        lev = None
-    if lev is not None:
-        return np.asarray(lev(dist, u), float)
-    from scipy.integrate import quad
-
-    # LEV(u) = ∫_0^u S(y) dy for a non-negative law
-    flat = [quad(dist.sf, 0.0, float(v), limit=200, epsabs=1e-12)[0] for v in np.ravel(u)]
-    return np.reshape(flat, np.shape(u))
+    return c - np.asarray(lev(dist, c), float)

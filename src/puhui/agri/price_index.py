@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .contracts import core_layer, layer_pay
+from .contracts import core_layer, money_layer
 from .weather import _month_day
 
 
@@ -46,7 +46,7 @@ class PriceIndexCover:
         p = np.asarray(average_price, float)
         if not np.all(np.isfinite(p)) or np.any(p < 0):
             raise ParameterError("average prices must be finite and ≥ 0")
-        return layer_pay(self.target_price - p, 0.0, self.target_price, self.insured_quantity)
+        return money_layer(self.sum_insured).pay_elementwise(self.money_loss(p))
 
     def money_loss(self, average_price):
         """(P_target − P̄)₊ × Q (元), the loss the layer() pays on."""

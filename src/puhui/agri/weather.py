@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .contracts import core_layer, layer_pay
+from .contracts import core_layer, money_layer
 
 _HOWS = ("sum", "mean", "max", "min", "run_below", "run_above", "days_below", "days_above")
 
@@ -161,8 +161,8 @@ class WeatherIndexCover:
         return self.trigger - i if self.direction == "deficit" else i - self.trigger
 
     def pay(self, index):
-        width = np.abs(np.asarray(self.trigger, float) - self.exit)
-        return layer_pay(self.loss(index), 0.0, width, self.tick)
+        """Indemnity (元): the layer (0, SI, 1) on :meth:`money_loss`."""
+        return money_layer(self.sum_insured).pay_elementwise(self.money_loss(index))
 
     def money_loss(self, index):
         """tick × distance past the trigger (元), the loss the layer() pays on."""

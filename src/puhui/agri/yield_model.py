@@ -6,6 +6,10 @@ The premium rate (纯风险损失率) of yield cover at coverage level θ (保�
 
 with μ the trend yield of the rating year and Y the yield law fitted to the detrended history
 (see :mod:`puhui.agri.trend` and :mod:`puhui.agri.density`).
+
+The shortfall below a guarantee is a loss model of the loss core (:class:`YieldShortfall`,
+from :meth:`YieldModel.shortfall`), so crop covers price with
+``puhui.losses.expected_payout(cover.loss_model(model), cover.layer())``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,134 @@ def check_coverage(coverage_level) -> np.ndarray:
             or np.any(theta > 1.5):
         raise ParameterError(f"coverage_level must be in (0, 1.5], got {coverage_level!r}")
     return theta
+
+
+#: Composite Gauss–Legendre rule of YieldShortfall.lev_moment (k ≠ 1): panels × nodes.
+_GL_PANELS, _GL_NODES = 8, 16
+
+
+class YieldShortfall:
+    """Loss model of the shortfall below a guarantee (产量缺口): X = s · (g − Y⁺)₊.
+
+    Y is the yield law of a fitted :class:`YieldModel` (Y⁺ = max(Y, 0): a kernel density that
+    reaches below zero counts as a zero yield), g the guarantee yield (保障产量, kg/亩) and s the
+    money per kg of shortfall (元/kg; s = 1 keeps X in kg). X lies in [0, s·g], with an atom
+    P(Y ≥ g) at 0. It meets :class:`puhui.losses.LossModel`:
+
+    * ``lev(u) = E[min(X, u)] = s · (G(g) − G(g − min(g, u/s)))``, with
+      G(t) = E[(t − Y⁺)₊] = :meth:`YieldModel.expected_shortfall` (G(t) = 0 for t ≤ 0), because
+      min(s(g − Y⁺)₊, u) = s[(g − Y⁺)₊ − (g − u/s − Y⁺)₊]; for u ≥ s·g it is the mean s·G(g);
+    * ``sf(x) = P(Y⁺ < g − x/s)`` for 0 ≤ x < s·g (1 below 0, 0 from s·g on), ``cdf = 1 − sf``;
+    * ``lev_moment(u, k)``: exact sample mean for the empirical law; otherwise
+      E[min(X, u)^k] = ∫_0^v k x^(k−1) sf(x) dx, v = min(u, s·g), by composite Gauss–Legendre
+      (8 × 16 nodes; for k < 1 in w = x^k, ∫_0^{v^k} sf(w^{1/k}) dw, a bounded integrand).
+
+    ``g`` and ``s`` may be arrays; they broadcast elementwise with ``u`` (as scipy parameters).
+
+    Examples
+    --------
+    >>> years = np.arange(2000, 2010)
+    >>> m = YieldModel("none", density="empirical").fit(years, [300.0, 500.0] * 5)
+    >>> x = m.shortfall(400.0, price=2.0)         # X = 2·(400 − Y)₊: 200 or 0, equally likely
+    >>> float(x.mean()), float(x.lev(150.0)), float(x.sf(100.0))
+    (100.0, 75.0, 0.5)
+    """
+
+    def __init__(self, model: YieldModel, guarantee, price=1.0):
+        model._check_fitted()
+        g = np.asarray(guarantee, float)
+        s = np.asarray(price, float)
+        if g.size == 0 or not np.all(np.isfinite(g)) or np.any(g <= 0):
+            raise ParameterError("the guarantee yield must be positive")
+        if s.size == 0 or not np.all(np.isfinite(s)) or np.any(s <= 0):
+            raise ParameterError(f"price must be positive and finite, got {price!r}")
+        self.model, self.guarantee, self.price = model, g, s
+
+    def __repr__(self) -> str:
+        return (f"YieldShortfall(guarantee={self.guarantee}, price={self.price}, "
+                f"density={self.model.density!r})")
+
+    @property
+    def max_loss(self):
+        """s·g, the loss of a zero yield (the top of the support)."""
+        return self.price * self.guarantee
+
+    def _G(self, t):
+        """G(t) = E[(t − Y⁺)₊], 0 for t ≤ 0."""
+        t = np.asarray(t, float)
+        return np.where(t > 0, self.model.expected_shortfall(np.maximum(t, 1e-300)), 0.0)
+
+    def _below(self, t):
+        """P(Y⁺ < t) for t > 0 (= P(Y < t)); 0 for t ≤ 0."""
+        t = np.asarray(t, float)
+        m = self.model
+        if m.density == "empirical":
+            p = (m.adjusted_yields_ < t[..., None]).mean(axis=-1)
+        else:
+            p = m.cdf(t)
+        return np.where(t > 0, p, 0.0)
+
+    def mean(self):
+        """E[X] = s·G(g)."""
+        out = self.price * self.model.expected_shortfall(self.guarantee)
+        return out[()] if np.ndim(out) == 0 else out
+
+    def lev(self, u):
+        """E[min(X, u)] (module formula), vectorised over u."""
+        u = np.asarray(u, float)
+        g, s = self.guarantee, self.price
+        with np.errstate(invalid="ignore"):
+            top = self.model.expected_shortfall(np.broadcast_to(g, np.broadcast_shapes(
+                g.shape, s.shape)))
+            inside = s * (top - self._G(g - np.minimum(g, u / s)))
+            out = np.where(u >= s * g, s * top, inside)
+        out = np.where(u > 0, out, 0.0)
+        return np.where(np.isnan(u), np.nan, out)[()]
+
+    def lev_moment(self, u, k: float = 2):
+        """E[min(X, u)^k], k > 0 (exact for the empirical law, Gauss–Legendre otherwise)."""
+        from ..losses.lev import _check_k
+
+        k = _check_k(k)
+        if k == 1:
+            return self.lev(u)
+        u = np.asarray(u, float)
+        g, s = self.guarantee, self.price
+        m = self.model
+        if m.density == "empirical":
+            x = s[..., None] * np.maximum(g[..., None] - np.maximum(m.adjusted_yields_, 0.0),
+                                          0.0)
+            out = (np.minimum(x, np.maximum(u, 0.0)[..., None]) ** k).mean(axis=-1)
+        else:
+            v = np.minimum(np.maximum(u, 0.0), s * g)
+            nodes, weights = np.polynomial.legendre.leggauss(_GL_NODES)
+            edges = np.linspace(0.0, 1.0, _GL_PANELS + 1)
+            half = 0.5 * (edges[1] - edges[0])
+            t = (edges[:-1, None] + half * (nodes[None, :] + 1.0)).ravel()   # in (0, 1)
+            w = np.tile(weights, _GL_PANELS) * half
+            if k >= 1:      # ∫_0^v k x^(k−1) sf(x) dx, a smooth integrand
+                x = v[..., None] * t
+                sf = self._below(g[..., None] - x / s[..., None])
+                out = v * (k * x ** (k - 1.0) * sf * w).sum(axis=-1)
+            else:           # ∫_0^{v^k} sf(w^{1/k}) dw: bounded where x^(k−1) is not
+                top = v**k
+                x = (top[..., None] * t) ** (1.0 / k)
+                sf = self._below(g[..., None] - x / s[..., None])
+                out = top * (sf * w).sum(axis=-1)
+        out = np.where(u > 0, out, 0.0)
+        return np.where(np.isnan(u), np.nan, out)[()]
+
+    def sf(self, x):
+        """P(X > x)."""
+        x = np.asarray(x, float)
+        g, s = self.guarantee, self.price
+        with np.errstate(invalid="ignore"):
+            out = np.where(x < 0, 1.0, self._below(g - np.maximum(x, 0.0) / s))
+        return np.where(np.isnan(x), np.nan, out)[()]
+
+    def cdf(self, x):
+        """P(X ≤ x) = 1 − sf(x)."""
+        return (1.0 - np.asarray(self.sf(x)))[()]
 
 
 class YieldModel:
@@ -115,18 +247,29 @@ class YieldModel:
             return dens.kde_layer(c[..., None], y, self.bandwidth_)
         return dens.parametric_layer(c, self.dist_)
 
+    def shortfall(self, guarantee, price=1.0) -> YieldShortfall:
+        """The loss model of X = price · (guarantee − Y⁺)₊ (a :class:`YieldShortfall`).
+
+        ``guarantee`` in yield units (kg/亩), ``price`` in 元/kg (1: X in kg). Its mean is the
+        expected indemnity of yield cover; any loss-core function prices a layer of it.
+        """
+        return YieldShortfall(self, guarantee, price)
+
     def premium_rate(self, coverage_level) -> np.ndarray | float:
-        """Pure premium rate τ(θ) = E[min((θμ − Y)₊, θμ)] / (θμ), vectorised over θ."""
+        """Pure premium rate τ(θ) = E[min((θμ − Y)₊, θμ)] / (θμ), vectorised over θ.
+
+        The mean of the shortfall loss model at g = θμ, divided by g.
+        """
         self._check_fitted()
         theta = check_coverage(coverage_level)
         c = theta * self.expected_yield_
-        rate = self.expected_shortfall(c) / c
+        rate = np.asarray(self.shortfall(c).mean()) / c
         return float(rate) if rate.ndim == 0 else rate
 
     def expected_indemnity(self, coverage_level, price: float = 1.0):
         """Expected indemnity per unit area in money: price × E[min((θμ − Y)₊, θμ)]."""
         theta = check_coverage(coverage_level)
-        return price * self.expected_shortfall(theta * self.expected_yield_)
+        return self.shortfall(theta * self.expected_yield_, price).mean()
 
     def pdf(self, y):
         """Density of the fitted yield law (not defined for ``density="empirical"``)."""

@@ -101,6 +101,28 @@ class Layer:
         """Payout on each loss (yuan); shape ``grid + losses.shape``."""
         return self.stack().pay(losses)
 
+    def pay_elementwise(self, losses):
+        """Payout when the layer's parameters broadcast *elementwise* with the losses (NumPy rules,
+        no grid axes): ``share · clip(x − attachment, 0, limit)``.
+
+        For contracts whose terms vary with the observation (one design per year or per cell),
+        where :meth:`pay` would form the grid × losses product.
+
+        Examples
+        --------
+        >>> Layer(0.0, [100.0, 50.0], 1.0).pay_elementwise([80.0, 80.0]).tolist()
+        [80.0, 50.0]
+        """
+        x = check_losses(losses)
+        a, lim, s = (np.asarray(v, dtype=float) for v in (self.attachment, self.limit, self.share))
+        try:
+            np.broadcast_shapes(x.shape, a.shape, lim.shape, s.shape)
+        except ValueError:
+            raise ParameterError(
+                f"losses: shape {x.shape} does not broadcast with the layer's parameters"
+            ) from None
+        return s * np.clip(x - a, 0.0, lim)
+
 
 class LayerStack:
     """A stack of layers with an optional franchise jump: the canonical form of a benefit.

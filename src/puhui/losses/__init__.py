@@ -7,6 +7,8 @@ with deductibles and limits, claim-count models and aggregate distributions.
   O(N log N + K log N);
 * :class:`ZeroInflated`, :class:`Mixture`, :class:`Spliced` — a point mass at zero, mixtures, a
   body with a generalized-Pareto tail;
+* :class:`LossModel` — the contract every loss model meets (``lev``, ``lev_moment``, ``cdf``,
+  ``sf``, ``mean``); :func:`as_loss_model` wraps a frozen scipy law;
 * :func:`expected_payout`, :func:`payout_variance`, :func:`payout_probability` — a benefit's
   payout moments under a loss model, broadcast over a grid of designs;
 * :func:`coverage` — the law of the payout per loss or per payment (R actuar ``coverage()``),
@@ -45,13 +47,15 @@ from .frequency_fit import ClaimCountFitter
 from .lev import CLOSED_FORM_LAWS, lev, lev_moment
 from .models import Mixture, Spliced, ZeroInflated
 from .payout import expected_payout, payout_probability, payout_second_moment, payout_variance
+from .protocol import LossModel, ScipyLossModel, as_loss_model
 
 __all__ = [
     "AccuracyWarning", "ApproxAggregate", "Binomial", "CLOSED_FORM_LAWS", "ClaimCountFitter",
     "ConvergenceWarning", "Coverage", "DiscreteAggregate", "DiscreteSeverity", "Empirical",
     "ExtendedTruncatedNB", "Logarithmic",
-    "FrequencyModel", "Mixture", "NegativeBinomial", "Poisson", "SeverityFitter", "Spliced",
-    "ZeroInflated", "ZeroModified", "ZeroTruncated", "aggregate", "as_frequency",
+    "FrequencyModel", "LossModel", "Mixture", "NegativeBinomial", "Poisson", "SeverityFitter",
+    "Spliced", "ScipyLossModel", "ZeroInflated", "ZeroModified", "ZeroTruncated", "aggregate",
+    "as_frequency", "as_loss_model",
     "compare_fits", "coverage", "discretize", "exact_moments", "expected_payout", "fit_severity",
     "lev", "lev_moment", "payout_probability", "payout_second_moment", "payout_variance", "pp_plot",
     "qq_plot", "severity_loglik",

@@ -138,8 +138,9 @@ class DiscreteAggregate(_MomentCheck):
         """Index of the last support point ≤ x (−1 when x is below the support)."""
         xa = np.asarray(x, dtype=float)
         if self.step is not None:
-            idx = np.floor(xa / self.step + 1e-9).astype(np.int64)
-            return np.clip(idx, -1, self.x.size - 1)
+            # clip before the cast: x = ±inf must land on the ends, not on int64's minimum
+            idx = np.clip(np.floor(xa / self.step + 1e-9), -1, self.x.size - 1)
+            return idx.astype(np.int64)
         return np.searchsorted(self.x, xa, side="right") - 1
 
     def cdf(self, x):
