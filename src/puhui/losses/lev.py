@@ -33,7 +33,13 @@ from scipy import special, stats
 from puhui.errors import ParameterError
 
 from .lev_closed import _CLOSED, CLOSED_FORM_LAWS, _lev_lomax
-from .lev_numeric import _check_frozen, _frozen_params, _is_frozen_scipy, _numeric_lev
+from .lev_numeric import (
+    _check_frozen,
+    _frozen_params,
+    _is_frozen_scipy,
+    _numeric_lev,
+    _tail_index,
+)
 
 # _frozen_params, _is_frozen_scipy and _numeric_lev are re-exported for puhui.losses.payout,
 # puhui.losses.models and the tests
@@ -42,14 +48,14 @@ _REEXPORTED = (_frozen_params, _is_frozen_scipy, _numeric_lev)
 __all__ = ["lev", "lev_moment", "CLOSED_FORM_LAWS"]
 
 
-def _closed_form(model, k: float):
+def _closed_form(model, k: float, shapes: tuple):
     """The closed form for this frozen law and order, or None."""
     name = model.dist.name
     entry = _CLOSED.get(name)
     if entry is None or type(model.dist) is not type(getattr(stats, name, None)):
         return None
-    func, orders = entry
-    if orders is not None and k not in orders:
+    func, covers = entry
+    if covers is not None and not covers(k, shapes):
         return None
     return func
 
@@ -67,7 +73,7 @@ def _check_k(k) -> float:
 def _frozen_lev(model, u: np.ndarray, k: float) -> np.ndarray:
     _check_frozen(model)
     shapes, loc, scale = _frozen_params(model)
-    func = _closed_form(model, k)
+    func = _closed_form(model, k, shapes)
     integer_k = float(k).is_integer()
     if func is None or (np.any(loc != 0) and not integer_k):
         return _numeric_lev(model, u, k)
@@ -88,6 +94,9 @@ def _frozen_lev(model, u: np.ndarray, k: float) -> np.ndarray:
                 out = out + special.comb(ki, j) * np.power(loc, ki - j) * mom_j
             # below the support (0 < u ≤ loc) min(X, u) = u exactly; no binomial cancellation
             out = np.where(v > 0, out, np.power(u, k))
+    if np.any(np.isposinf(u)):
+        # E[X^k] exists exactly when k is below the tail index: inf, never a finite remainder
+        out = np.where(np.isposinf(u) & (k >= _tail_index(model)), np.inf, out)
     out = np.where(u > 0, out, 0.0)
     return np.where(np.isnan(u), np.nan, out)
 

@@ -20,6 +20,9 @@ __all__ = ["CLOSED_FORM_LAWS"]
 # numerically stable building blocks
 # ---------------------------------------------------------------------------------------------
 
+_SERIES_TOL = 1e-17  # relative size of the last series term kept
+_SERIES_MAX = 200_000  # safety cap on series terms (never reached for valid parameters)
+
 
 def _int_exp(m, length):
     """``∫_0^length exp(−m t) dt`` for any real ``m`` and ``length ∈ [0, inf]`` (stable at m=0)."""
@@ -34,35 +37,174 @@ def _int_exp(m, length):
 
 
 def _tail_term(v, k, survival):
-    """``v^k · S(v)``, defined as 0 where ``S(v) = 0`` (in particular at ``v = inf``)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.where(survival > 0, np.power(v, k) * survival, 0.0)
+    """``v^k · S(v)``, defined as 0 where ``S(v) = 0`` (in particular at ``v = inf``).
 
-
-def _incomplete_beta(y, ybar, a, b):
-    """Unregularised incomplete beta ``B(y; a, b) = ∫_0^y t^(a−1) (1−t)^(b−1) dt``, ``a > 0``.
-
-    ``ybar = 1 − y`` is passed separately, computed without rounding (it is ``1/(1+z)`` for the
-    Burr laws), because near ``y = 1`` the tail of the integral lives in ``1 − y``. For ``b > 0``
-    this is ``B(a, b) I_y(a, b)``, evaluated as ``B(a, b) [1 − I_{1−y}(b, a)]`` when ``y > 1/2``.
-    For ``b ≤ 0`` (a limited moment whose full moment does not exist) the Gauss hypergeometric
-    form ``y^a / a · ₂F₁(a, 1 − b; a + 1; y)`` is used (DLMF 8.17.7); it is infinite at y = 1.
+    Where ``v^k`` overflows but ``S(v) > 0`` the product is formed in logarithms.
     """
-    y, ybar, a, b = np.broadcast_arrays(*(np.asarray(z, dtype=float) for z in (y, ybar, a, b)))
-    out = np.empty(y.shape)
-    pos = b > 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        vk = v if k == 1 else np.power(v, k)
+        out = np.where(survival > 0, vk * survival, 0.0)
+    if np.isinf(out).any():
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            logs = k * np.log(v) + np.log(survival)
+        out = np.where(np.isinf(out), np.exp(logs), out)
+    return out
+
+
+def _power_integral(m, log_lo, log_hi):
+    """``∫_lo^hi t^(m−1) dt`` for ``0 ≤ lo ≤ hi < inf`` given as logarithms, any real ``m``.
+
+    With ``D = ln(hi/lo)`` this is ``hi^m · D · exprel(−mD)`` — no pole at ``m = 0`` (the
+    logarithmic case) — and, where ``mD < −1`` (``m < 0``, a fast-growing integrand),
+    ``lo^m · (1 − e^{mD}) / (−m)``, which cannot overflow before the true value does.
+    ``lo = 0`` gives ``hi^m / m`` for ``m > 0`` and ``inf`` for ``m ≤ 0``.
+    """
+    m, log_lo, log_hi = np.broadcast_arrays(*(np.asarray(z, dtype=float)
+                                              for z in (m, log_lo, log_hi)))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        if np.any(pos):
-            yp, ybp, ap, bp = y[pos], ybar[pos], a[pos], b[pos]
-            upper = yp > 0.5
-            reg = np.where(upper, special.betaincc(bp, ap, np.where(upper, ybp, 0.5)),
-                           special.betainc(ap, bp, np.where(upper, 0.5, yp)))
-            out[pos] = special.beta(ap, bp) * reg
-        neg = ~pos
-        if np.any(neg):
-            yn, an, bn = y[neg], a[neg], b[neg]
-            val = np.power(yn, an) / an * special.hyp2f1(an, 1.0 - bn, an + 1.0, yn)
-            out[neg] = np.where(ybar[neg] <= 0.0, np.inf, val)
+        span = log_hi - log_lo
+        md = m * span
+        near = np.exp(m * log_hi) * span * special.exprel(-md)
+        safe_m = np.where(m < 0, m, -1.0)
+        far = np.exp(m * log_lo) * -np.expm1(md) / -safe_m
+        out = np.where(md < -1.0, far, near)
+        at_zero = np.where(m > 0, np.exp(m * log_hi) / np.where(m > 0, m, 1.0), np.inf)
+        out = np.where(np.isinf(span), at_zero, out)
+        return np.where(span == 0, 0.0, out)
+
+
+def _beta_series_lower(y, log_y, log_ybar, a, b):
+    """``B(y; a, b)`` by DLMF 8.17.8, ``y^a (1−y)^b / a · Σ_j (a+b)_j/(a+1)_j y^j``.
+
+    Needs ``a > 0``, ``a + b > 0`` and ``b ≤ 1``: every term is positive and each is at most
+    ``y`` times the one before, so the sum is exact to rounding (no cancellation) and the
+    neglected remainder is below ``term · y/(1−y)``. Used for ``y`` bounded away from 1.
+    """
+    total = np.ones(y.shape)
+    idx = np.arange(y.size)
+    term = np.ones(y.shape)
+    ya, aa, ba, stop = y, a, b, _SERIES_TOL * (1.0 - y)
+    j = 0
+    while idx.size and j < _SERIES_MAX:
+        term = term * ((aa + ba + j) / (aa + 1.0 + j)) * ya
+        total[idx] += term
+        keep = term > stop * total[idx]
+        idx, term, ya, aa, ba, stop = idx[keep], term[keep], ya[keep], aa[keep], ba[keep], stop[keep]
+        j += 1
+    with np.errstate(under="ignore"):
+        return np.exp(a * log_y + b * log_ybar) / a * total
+
+
+def _beta_series_upper(log_ybar, s0, a, b):
+    """``∫_ybar^s0 s^(b−1) (1−s)^(a−1) ds`` (``0 ≤ ybar ≤ s0 ≤ ½``) as ``Σ_j c_j ∫ s^(b+j−1) ds``.
+
+    ``c_j = (1−a)_j / j!`` are the Taylor coefficients of ``(1−s)^(a−1)``; each power integral
+    is :func:`_power_integral` (exact through ``b + j = 0``). With ``s0 ≤ 1/(a−1)`` the
+    alternating signs cost at most a factor ``((1+s0)/(1−s0))^(a−1) ≤ e²`` of cancellation.
+    """
+    log_s0 = np.log(s0)
+    total = np.zeros(log_ybar.shape)
+    idx = np.arange(log_ybar.size)
+    coef = np.ones(log_ybar.shape)
+    ly, ls0, aa, ba = log_ybar, log_s0, a, b
+    j = 0
+    while idx.size and j < _SERIES_MAX:
+        m = ba + j
+        term = coef * _power_integral(m, ly, ls0)
+        total[idx] += term
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            # a bound on every later term: |c_j| s0^m / m once m > 0 (each c_j s0^j shrinks)
+            bound = np.abs(coef) * np.exp(m * ls0) / np.where(m > 0, m, 1.0)
+        done = (m > 1.0) & ((bound <= _SERIES_TOL * np.abs(total[idx])) | ~np.isfinite(total[idx]))
+        coef = coef * (j + 1.0 - aa) / (j + 1.0)
+        keep = ~done
+        idx, coef, ly, ls0, aa, ba = idx[keep], coef[keep], ly[keep], ls0[keep], aa[keep], ba[keep]
+        j += 1
+    return total
+
+
+def _incomplete_beta_nonpos(y, ybar, log_y, log_ybar, a, b):
+    """Unregularised ``B(y; a, b)`` for ``b ≤ 0`` (``a > 0``, ``a + b > 0``); inf at ``y = 1``.
+
+    For ``b ≤ 0`` the integral ``∫_0^y t^(a−1)(1−t)^(b−1) dt`` diverges at ``t → 1`` — this is
+    the limited moment of a law whose full moment does not exist — so there is no complement
+    to subtract from. Split at ``y₀ = 1 − s0`` (``s0 = min(½, 1/(a−1))``): below it the
+    positive series of :func:`_beta_series_lower`, above it
+    ``B(y₀; a, b) + ∫_{1−y}^{s0} s^(b−1)(1−s)^(a−1) ds`` with ``1 − y`` passed exactly.
+    """
+    s0 = np.where(a > 3.0, 1.0 / np.where(a > 3.0, a - 1.0, 1.0), 0.5)
+    out = np.empty(y.shape)
+    low = ybar >= s0
+    if np.any(low):
+        out[low] = _beta_series_lower(y[low], log_y[low], log_ybar[low], a[low], b[low])
+    high = ~low
+    if np.any(high):
+        s0h, ah, bh = s0[high], a[high], b[high]
+        y0 = 1.0 - s0h  # exact: s0 is ½ or 1/(a−1) ≤ ½
+        split = _beta_series_lower(y0, np.log(y0), np.log(s0h), ah, bh)
+        with np.errstate(divide="ignore"):
+            out[high] = split + _beta_series_upper(log_ybar[high], s0h, ah, bh)
+    return out
+
+
+def _upper_gamma_cf(s, w):
+    """``Γ(s, w)`` by Legendre's continued fraction (modified Lentz), for ``w ≥ 1``, ``s ≤ 1``.
+
+    ``Γ(s, w) = e^{−w} w^s / (w+1−s − 1(1−s)/(w+3−s − 2(2−s)/(w+5−s − …)))``
+    (DLMF 8.9.2, even contraction); converges quickly for ``w ≥ 1 > s − 1``.
+    """
+    tiny = 1e-300
+    bq = w + 1.0 - s
+    c = np.full(w.shape, 1.0 / tiny)
+    d = 1.0 / bq
+    h = d.copy()
+    idx = np.arange(w.size)
+    ss = s
+    i = 1
+    while idx.size and i < 10_000:
+        an = -i * (i - ss)
+        bq = bq + 2.0
+        d = an * d + bq
+        d = np.where(np.abs(d) < tiny, tiny, d)
+        c = bq + an / c
+        c = np.where(np.abs(c) < tiny, tiny, c)
+        d = 1.0 / d
+        delta = d * c
+        h[idx] *= delta
+        keep = np.abs(delta - 1.0) > 1e-16
+        idx, bq, c, d, ss = idx[keep], bq[keep], c[keep], d[keep], ss[keep]
+        i += 1
+    with np.errstate(under="ignore"):
+        return np.exp(s * np.log(w) - w) * h
+
+
+def _upper_gamma_nonpos(s, w):
+    """Upper incomplete gamma ``Γ(s, w) = ∫_w^∞ t^(s−1) e^{−t} dt`` for ``s ≤ 0``, ``w ≥ 0``.
+
+    scipy's ``gammaincc`` needs ``s > 0``. For ``w ≥ 1`` the continued fraction; for
+    ``w < 1``, ``Γ(s, 1) + Σ_j (−1)^j/j! ∫_w^1 t^(s+j−1) dt`` (the exponential's Taylor series;
+    alternating, but the terms' absolute sum is at most e² times the result). ``w = 0`` is inf.
+    """
+    s, w = np.broadcast_arrays(np.asarray(s, dtype=float), np.asarray(w, dtype=float))
+    out = np.empty(w.shape)
+    big = w >= 1.0
+    if np.any(big):
+        out[big] = _upper_gamma_cf(s[big], w[big])
+    small = ~big
+    if np.any(small):
+        ss, ws = s[small], w[small]
+        with np.errstate(divide="ignore"):
+            log_w = np.log(ws)
+        total = _upper_gamma_cf(ss, np.ones(ss.shape))
+        factorial = 1.0
+        for j in range(40 + int(np.ceil(max(0.0, -np.min(ss))))):
+            if j:
+                factorial *= j
+            term = _power_integral(ss + j, log_w, 0.0) / factorial
+            total = total + (term if j % 2 == 0 else -term)
+            if j > -np.min(ss) + 1 and np.all(np.abs(term) <= _SERIES_TOL * np.abs(total)):
+                break
+        out[small] = np.where(ws == 0.0, np.inf, total)
     return out
 
 
@@ -197,68 +339,200 @@ def _lev_gpd_core(xi, sigma, v, k):
 
 def _lev_genpareto(shapes, theta, v, k):
     (c,) = shapes
-    return _lev_gpd_core(c, theta, v, k)
+    if k in (1, 2):
+        return _lev_gpd_core(c, theta, v, k)
+    # |ξ| ≤ 1e−100: the exponential law to far below double precision (ξ·x ≪ 1e−80 for every
+    # x < 1e20 σ); scipy's own genpareto.cdf is wrong there (it returns x for |ξ| < ~1e−160)
+    return _lev_expon((), theta, v, k)
 
 
-def _lev_burr12_general(gamma_, alpha, theta, v, k):
-    # Burr XII (KPW A.2.2.1 "Burr", α = d, γ = c), reduced with Γ(1+k/γ)Γ(α−k/γ)/Γ(α)·β(...)
-    #   = α·B(y; 1+k/γ, α−k/γ) (unregularised):
-    #   E[(X∧x)^k] = θ^k α B(y; 1+k/γ, α−k/γ) + x^k (1 + (x/θ)^γ)^(−α),  y = z/(1+z), z=(x/θ)^γ
-    z = np.power(v / theta, gamma_)
+def _genpareto_orders(k, shapes) -> bool:
+    (c,) = shapes
+    return k in (1, 2) or bool(np.all(np.abs(c) <= 1e-100))
+
+
+def _logit_parts(v, theta, gamma_):
+    """``y = z/(1+z)``, ``1 − y = 1/(1+z)`` and their logarithms for ``z = (v/θ)^γ``.
+
+    Computed from ``ln z`` with the logistic function, so neither side loses digits and
+    ``z`` never overflows (``v`` up to inf, ``γ`` large).
+    """
     with np.errstate(divide="ignore"):
-        y = 1.0 / (1.0 + 1.0 / z)
-    a, b = 1.0 + k / gamma_, alpha - k / gamma_
-    body = np.power(theta, k) * alpha * _incomplete_beta(y, 1.0 / (1.0 + z), a, b)
-    return body + _tail_term(v, k, np.power(1.0 + z, -alpha))
+        log_z = gamma_ * (np.log(v) - np.log(theta))
+    y, ybar = special.expit(log_z), special.expit(-log_z)
+    log_y, log_ybar = -np.logaddexp(0.0, -log_z), -np.logaddexp(0.0, log_z)
+    return y, ybar, log_y, log_ybar
+
+
+def _lev_trbeta(alpha, gamma_, tau, theta, v, k):
+    """Transformed beta (KPW A.2.1.1) ``F(x) = I_y(τ, α)``, ``y = z/(1+z)``, ``z = (x/θ)^γ``.
+
+    KPW's limited moment
+      E[(X∧x)^k] = θ^k Γ(τ+k/γ)Γ(α−k/γ)/(Γ(α)Γ(τ)) β(τ+k/γ, α−k/γ; y) + x^k [1 − F(x)]
+    written with the unregularised incomplete beta as
+      E[(X∧x)^k] = θ^k B(y; τ+k/γ, α−k/γ) / B(α, τ) + x^k I_{1−y}(α, τ).
+    For ``b = α − k/γ > 0`` scipy's ``betainc``/``betaincc`` (the complement ``I_y(a,b) =
+    1 − I_{1−y}(b,a)`` above y = ½, with ``1 − y`` computed exactly) are accurate to a few ulp
+    even for ``b → 0⁺``. For ``b ≤ 0`` — the full moment ``E[X^k]`` does not exist, yet every
+    limited moment does — :func:`_incomplete_beta_nonpos` (series, no ``₂F₁`` at y → 1).
+    Members: Burr XII (τ = 1), Burr III / inverse Burr (α = 1), log-logistic (α = τ = 1),
+    Lomax (γ = τ = 1), inverse Pareto (α = γ = 1), beta prime / KPW generalized Pareto (γ = 1).
+    """
+    params = [np.asarray(z, dtype=float) for z in (alpha, gamma_, tau, theta)]
+    if all(p.ndim == 0 for p in params) and (params[0] - k / params[1]) > 0:
+        return _lev_trbeta_scalar(*params, np.asarray(v, dtype=float), k)
+    alpha, gamma_, tau, theta, v = np.broadcast_arrays(*params, np.asarray(v, dtype=float))
+    y, ybar, log_y, log_ybar = _logit_parts(v, theta, gamma_)
+    a, b = tau + k / gamma_, alpha - k / gamma_
+    body = np.empty(v.shape)
+    pos = b > 0
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if np.any(pos):
+            ap, bp, yp, ybp = a[pos], b[pos], y[pos], ybar[pos]
+            upper = yp > 0.5
+            reg = np.where(upper, special.betaincc(bp, ap, np.where(upper, ybp, 0.5)),
+                           special.betainc(ap, bp, np.where(upper, 0.5, yp)))
+            ratio = np.exp(special.betaln(ap, bp) - special.betaln(alpha[pos], tau[pos]))
+            body[pos] = ratio * reg
+        neg = ~pos
+        if np.any(neg):
+            b_y = _incomplete_beta_nonpos(y[neg], ybar[neg], log_y[neg], log_ybar[neg],
+                                          a[neg], b[neg])
+            body[neg] = b_y * np.exp(-special.betaln(alpha[neg], tau[neg]))
+        surv = _trbeta_survival(alpha, tau, y, ybar, log_y, log_ybar)
+        body = np.where(v == 0.0, 0.0, np.power(theta, k) * body)
+    return body + _tail_term(v, k, surv)
+
+
+def _trbeta_survival(alpha, tau, y, ybar, log_y, log_ybar):
+    """``1 − F = I_{1−y}(α, τ)``: ``(1−y)^α`` for τ = 1, ``1 − y^τ`` for α = 1, else the
+    regularised incomplete beta on the side of ½ where it has full relative precision."""
+    if np.all(tau == 1.0):
+        return np.exp(alpha * log_ybar)
+    if np.all(alpha == 1.0):
+        return -np.expm1(tau * log_y)
+    return np.where(ybar < 0.5, special.betainc(alpha, tau, np.minimum(ybar, 0.5)),
+                    special.betaincc(tau, alpha, np.minimum(y, 0.5)))
+
+
+def _lev_trbeta_scalar(alpha, gamma_, tau, theta, v, k):
+    """:func:`_lev_trbeta` for scalar parameters with ``α − k/γ > 0`` (no broadcasting of the
+    parameters to the limits' shape: the ratio of beta functions is computed once)."""
+    y, ybar, log_y, log_ybar = _logit_parts(v, theta, gamma_)
+    a, b = tau + k / gamma_, alpha - k / gamma_
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        upper = y > 0.5
+        reg = np.where(upper, special.betaincc(b, a, np.where(upper, ybar, 0.5)),
+                       special.betainc(a, b, np.where(upper, 0.5, y)))
+        coef = np.power(theta, k) * np.exp(special.betaln(a, b) - special.betaln(alpha, tau))
+        body = np.where(v == 0.0, 0.0, coef * reg)
+        surv = _trbeta_survival(alpha, tau, y, ybar, log_y, log_ybar)
+    return body + _tail_term(v, k, surv)
 
 
 def _lev_burr12(shapes, theta, v, k):
+    # scipy burr12(c, d): S(x) = (1 + x^c)^(−d) — KPW Burr (A.2.2.1) with α = d, γ = c
     c, d = shapes
-    return _lev_burr12_general(c, d, theta, v, k)
+    return _lev_trbeta(d, c, 1.0, theta, v, k)
 
 
 def _lev_fisk(shapes, theta, v, k):
-    # log-logistic = Burr XII with α = 1 (KPW A.2.3.2)
+    # scipy fisk(c): F(x) = 1/(1 + x^(−c)) — KPW log-logistic (A.2.3.2), γ = c
     (c,) = shapes
-    return _lev_burr12_general(c, 1.0, theta, v, k)
+    return _lev_trbeta(1.0, c, 1.0, theta, v, k)
 
 
 def _lev_lomax(shapes, theta, v, k):
-    # two-parameter Pareto (KPW A.2.3.1) = GPD with ξ = 1/α, σ = θ/α
+    # scipy lomax(c): S(x) = (1 + x)^(−c) — KPW Pareto (A.2.3.1) with α = c;
+    # k ∈ {1, 2} through the generalized Pareto with ξ = 1/α, σ = θ/α (elementary functions)
     (c,) = shapes
     if k in (1, 2):
         return _lev_gpd_core(1.0 / c, theta / c, v, k)
-    return _lev_burr12_general(1.0, c, theta, v, k)
+    return _lev_trbeta(c, 1.0, 1.0, theta, v, k)
 
 
 def _lev_burr3(shapes, theta, v, k):
-    # Burr III = KPW inverse Burr (A.2.2.2, τ = d, γ = c), reduced as for Burr XII:
-    #   E[(X∧x)^k] = θ^k τ B(y; τ+k/γ, 1−k/γ) + x^k (1 − y^τ),  y = z/(1+z)
+    # scipy burr(c, d): F(x) = (1 + x^(−c))^(−d) — KPW inverse Burr (A.2.2.2), τ = d, γ = c;
+    # c = 1 is KPW's inverse Pareto (A.2.3.3)
     c, d = shapes
-    z = np.power(v / theta, c)
-    with np.errstate(divide="ignore"):
-        y = 1.0 / (1.0 + 1.0 / z)
-        one_minus_ytau = -np.expm1(-d * np.log1p(1.0 / z))
-    body = np.power(theta, k) * d * _incomplete_beta(y, 1.0 / (1.0 + z), d + k / c, 1.0 - k / c)
-    return body + _tail_term(v, k, one_minus_ytau)
+    return _lev_trbeta(1.0, c, d, theta, v, k)
+
+
+def _lev_betaprime(shapes, theta, v, k):
+    # scipy betaprime(a, b): f(x) = x^(a−1) (1+x)^(−a−b) / B(a, b) — KPW generalized Pareto
+    # (A.2.2.3, actuar genpareto) with τ = a, α = b; the transformed beta with γ = 1
+    a, b = shapes
+    return _lev_trbeta(b, 1.0, a, theta, v, k)
+
+
+def _lev_mielke(shapes, theta, v, k):
+    # scipy mielke(k, s): F(x) = x^k / (1 + x^s)^(k/s) = (z/(1+z))^(k/s), z = x^s:
+    # the inverse Burr with γ = s, τ = k/s
+    kk, s = shapes
+    return _lev_trbeta(1.0, s, kk / s, theta, v, k)
+
+
+def _lev_gengamma(shapes, theta, v, k):
+    """scipy gengamma(a, c): ``(X/θ)^c ~ Gamma(a)``, ``c ≠ 0``.
+
+    ``c > 0`` is KPW's transformed gamma (A.3.2.1, α = a, τ = c):
+      E[(X∧x)^k] = θ^k Γ(a+k/c)/Γ(a) · P(a+k/c, w) + x^k Q(a, w),          w = (x/θ)^c;
+    ``c < 0`` is KPW's inverse transformed gamma (A.3.3.1, α = a, τ = −c), with the upper
+    incomplete gamma (unregularised) for every ``s = a + k/c`` — also ``s ≤ 0``, where the full
+    moment does not exist but the limited one does:
+      E[(X∧x)^k] = θ^k Γ(a+k/c, w)/Γ(a) + x^k P(a, w),                     w = (x/θ)^c = (θ/x)^(−c).
+    (P, Q the regularised lower/upper incomplete gamma functions.)
+    """
+    a, c = shapes
+    a, c, theta, v = np.broadcast_arrays(*(np.asarray(z, dtype=float) for z in (a, c, theta, v)))
+    s = a + k / c
+    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+        w = np.exp(c * (np.log(v) - np.log(theta)))
+        lg_a = special.gammaln(a)
+        ratio = np.exp(special.gammaln(np.where(s > 0, s, 1.0)) - lg_a)
+        body = np.where(c > 0, ratio * special.gammainc(s, w), ratio * special.gammaincc(s, w))
+        surv = np.where(c > 0, special.gammaincc(a, w), special.gammainc(a, w))
+        nonpos = s <= 0
+        if np.any(nonpos):
+            body[nonpos] = _upper_gamma_nonpos(s[nonpos], w[nonpos]) * np.exp(-lg_a[nonpos])
+        body = np.where(v == 0.0, 0.0, np.power(theta, k) * body)
+    return body + _tail_term(v, k, surv)
+
+
+def _lev_invgamma(shapes, theta, v, k):
+    # scipy invgamma(a): θ/X ~ Gamma(a) — KPW inverse gamma (A.3.3.2): gengamma(a, −1)
+    (a,) = shapes
+    return _lev_gengamma((a, -1.0), theta, v, k)
+
+
+def _lev_invweibull(shapes, theta, v, k):
+    # scipy invweibull(c): (X/θ)^(−c) ~ Exp(1) — KPW inverse Weibull (A.3.3.3): gengamma(1, −c);
+    # c = 1 is KPW's inverse exponential (A.3.3.4)
+    (c,) = shapes
+    return _lev_gengamma((1.0, -np.asarray(c, dtype=float)), theta, v, k)
 
 
 _Closed = Callable[[tuple, np.ndarray, np.ndarray, float], np.ndarray]
 
-#: scipy law name → (closed form, set of orders k it covers, None = every k > 0)
-_CLOSED: dict[str, tuple[_Closed, frozenset | None]] = {
+#: scipy law name → (closed form, which orders it covers: None = every k > 0, or a predicate
+#: of (k, shapes))
+_CLOSED: dict[str, tuple[_Closed, Callable[[float, tuple], bool] | None]] = {
     "expon": (_lev_expon, None),
     "gamma": (_lev_gamma, None),
     "lognorm": (_lev_lognorm, None),
     "weibull_min": (_lev_weibull, None),
     "pareto": (_lev_pareto, None),
     "lomax": (_lev_lomax, None),
-    "genpareto": (_lev_genpareto, frozenset({1, 2})),
+    "genpareto": (_lev_genpareto, _genpareto_orders),
     "fisk": (_lev_fisk, None),
     "burr12": (_lev_burr12, None),
     "burr": (_lev_burr3, None),
+    "betaprime": (_lev_betaprime, None),
+    "mielke": (_lev_mielke, None),
+    "gengamma": (_lev_gengamma, None),
+    "invgamma": (_lev_invgamma, None),
+    "invweibull": (_lev_invweibull, None),
 }
 
 #: names of the scipy.stats laws with closed-form limited moments
 CLOSED_FORM_LAWS: tuple[str, ...] = tuple(_CLOSED)
-
