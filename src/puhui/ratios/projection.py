@@ -13,9 +13,13 @@ claims level is multiplied by an independent lognormal factor ``Λ`` with ``E[Λ
 
     P(CR > c) = 1 − E_Λ[ F_S( ((c − v)·P − F) / Λ ) ] ,
 
-integrated with 40-node Gauss–Hermite quadrature by
-:func:`puhui.ratios.exceedance.exceedance_probability`, the one P(CR > c) of puhui (tuning and
-pricing use it too).
+computed by :func:`puhui.ratios.exceedance.exceedance_probability`, the one P(CR > c) of puhui
+(tuning and pricing use it too): exactly, ``Σ_i p_i F_Λ(t/x_i)`` with the closed-form lognormal
+cdf ``F_Λ``, for the discrete law of ``S`` that FFT, Panjer and simulation give; by Gauss–Hermite
+quadrature over the wider of ``Λ`` and ``S`` otherwise — never over ``Λ`` alone when ``S`` is the
+narrower (a large 惠民保 portfolio: process CV ~1%, parameter CV 5–10%), where that misses by
+up to 6e-2. ``cdf``, ``sf``, ``prob_above`` and ``quantile`` (a root of that ``cdf``, which is
+non-decreasing) all use the same route.
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ class CombinedRatioDistribution:
             self.variable_expense_rate
 
     def quantile(self, p: float) -> float:
-        """Smallest c with P(CR ≤ c) ≥ p (bracketing root of the cdf)."""
+        """Smallest c with P(CR ≤ c) ≥ p: Brent's root of :meth:`cdf` − p (the same mixture as
+        :meth:`sf`, non-decreasing in c), bracketed from ``c = v``."""
         if not 0 < p < 1:
             raise ParameterError(f"p must be in (0, 1), got {p}")
         lo, hi = self.variable_expense_rate, max(2.0, 2 * self.mean())
