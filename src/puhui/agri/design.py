@@ -35,6 +35,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..errors import DataError, ParameterError, Problem
+from ..pricing import Expenses as _Expenses
 from . import batch_fit as bf
 from .batch import yield_panel
 from .density import kde_layer
@@ -145,31 +146,39 @@ def cost_cover_expected(adjusted, guarantee, sum_insured, price=None, deductible
     return p * (shortfall(top) - shortfall(bottom)), prob
 
 
-@dataclass(frozen=True)
-class Expenses:
-    """Expense assumptions of a crop product (综合费用, 元).
+@dataclass(frozen=True, init=False)
+class Expenses(_Expenses):
+    """Expense assumptions of a crop product (综合费用, 元): :class:`puhui.pricing.Expenses`
+    under the crop keywords.
 
-    expenses = ``per_mu`` × insured 亩 (承保、防灾减损、管理) + ``premium_share`` × premium
-    (手续费、税金及附加、保险保障基金) + ``per_paid_mu`` × 亩 with a payout (查勘定损).
+    expenses = ``per_mu`` × insured 亩 (承保、防灾减损、管理; the model's ``per_member``) +
+    ``premium_share`` × premium (手续费、税金及附加、保险保障基金) + ``per_paid_mu`` × 亩 with a
+    payout (查勘定损; the model's ``per_claim``). The other shares of the model (e.g.
+    ``catastrophe_reserve``, 大灾准备金) may be given by keyword.
+
+    >>> e = Expenses(per_mu=1.0, premium_share=0.06, per_paid_mu=4.0)
+    >>> float(e.amount(100.0, 2000.0, 10.0))     # 1·100 + 0.06·2000 + 4·10
+    260.0
     """
 
-    per_mu: float = 0.0
-    premium_share: float = 0.0
-    per_paid_mu: float = 0.0
-
-    def __post_init__(self):
-        for name in ("per_mu", "premium_share", "per_paid_mu"):
-            v = getattr(self, name)
-            if not (np.isfinite(v) and v >= 0):
+    def __init__(self, per_mu=None, premium_share=0.0, per_paid_mu=None, *, per_member=0.0,
+                 per_claim=0.0, **shares):
+        for name, v in (("per_mu", per_mu), ("per_paid_mu", per_paid_mu)):
+            if v is not None and not (np.isfinite(v) and v >= 0):
                 raise ParameterError(f"Expenses.{name} must be finite and ≥ 0, got {v!r}")
-        if self.premium_share >= 1:
-            raise ParameterError("Expenses.premium_share must be below 1")
+        super().__init__(premium_share=premium_share,
+                         per_member=per_member if per_mu is None else per_mu,
+                         per_claim=per_claim if per_paid_mu is None else per_paid_mu, **shares)
 
-    def amount(self, insured_mu, premium, paid_mu):
-        """Expenses in yuan (broadcasting)."""
-        return (self.per_mu * np.asarray(insured_mu, float)
-                + self.premium_share * np.asarray(premium, float)
-                + self.per_paid_mu * np.asarray(paid_mu, float))
+    @property
+    def per_mu(self) -> float:
+        """Yuan per insured 亩 (``per_member``)."""
+        return self.per_member
+
+    @property
+    def per_paid_mu(self) -> float:
+        """Yuan per 亩 with a payout (``per_claim``)."""
+        return self.per_claim
 
 
 def _per_cell(name, value, cells):

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..pricing.loading import gross_up
 from ..rules import Rule, policy_breach, rule, rulebook
 
 _BAND_SUBSIDISED = rule("agri.factor_band.subsidised", book="cn.agri.actuarial_2023")
@@ -96,7 +97,7 @@ def base_rate(benchmark_rate, loading, *, subsidised: bool = True):
         raise _LOADING_CAP.breach(
             f"附加费率 (loading) ≤ {MAX_LOADING_SUBSIDISED:.0%} for subsidised products; "
             f"breached at {_where(load > MAX_LOADING_SUBSIDISED)} (loading {np.max(load):.4g})")
-    return b / (1.0 - load)
+    return gross_up(b, variable_rate=load)   # b / (1 − load), the one gross-up
 
 
 def rate_band(benchmark_rate, loading, *, subsidised: bool = True):

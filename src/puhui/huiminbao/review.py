@@ -28,7 +28,7 @@ from ..experience.exposure import earned
 from ..experience.ibnr import ReserveResult, bornhuetter_ferguson, chain_ladder
 from ..experience.triangles import triangle
 from ..products import Product
-from ..ratios import underwriting_year_ratios
+from ..ratios import combined_ratio_from, underwriting_year_ratios
 from .cells import allocate_ibnr, experience_cells
 from .folder import check_product
 
@@ -198,9 +198,11 @@ def review(product: Product, policies: pd.DataFrame, claims: pd.DataFrame,
     ratios = underwriting_year_ratios(uw[["policy_year", "members", "paid", "outstanding",
                                           "written_premium", "earned_premium"]])
     e = product.expenses
-    expenses = e.variable_rate * uw["earned_premium"] + e.per_member * uw["members"]
-    ratios["expense_ratio"] = (expenses / uw["earned_premium"]).to_numpy()
-    ratios["combined_ratio"] = ratios["earned_loss_ratio"] + ratios["expense_ratio"]
+    expenses = e.amount(uw["members"].to_numpy(float), uw["earned_premium"].to_numpy(float))
+    with np.errstate(divide="ignore", invalid="ignore"):  # no earned premium: no ratio
+        ratios["expense_ratio"] = expenses / uw["earned_premium"].to_numpy(float)
+    ratios["combined_ratio"] = combined_ratio_from(ratios["earned_loss_ratio"],
+                                                   ratios["expense_ratio"])
     ratios["target_combined_ratio"] = product.target_combined_ratio
     ratios["expected_loss_ratio"] = (exp_by_year.reindex(ratios["policy_year"]).to_numpy()
                                      / uw["earned_premium"].to_numpy())

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
+from ..pricing.loading import Expenses as _Expenses
+from ..pricing.loading import gross_up
 from .present_values import (
     _cumulants,
     _whole,
@@ -38,9 +40,10 @@ from .table import LifeTable
 BENEFITS = ("term", "endowment", "whole_life", "pure_endowment")
 
 
-@dataclass(frozen=True)
-class Expenses:
-    """Expense loadings for a gross premium (费用附加).
+@dataclass(frozen=True, init=False)
+class Expenses(_Expenses):
+    """Expense loadings for a gross premium (费用附加): :class:`puhui.pricing.Expenses` under the
+    life keywords, plus the loadings at issue.
 
     Parameters
     ----------
@@ -48,30 +51,53 @@ class Expenses:
         Extra share of the first year's gross premium spent at issue (首年佣金等首年附加),
         on top of ``premium_share``; in [0, 1).
     premium_share : float
-        Share of every gross premium (续期佣金, 税费, 保险保障基金 …), in [0, 1).
+        Share of every gross premium (续期佣金, 税费, 保险保障基金 …), in [0, 1). The split
+        shares of the model (``commission``, ``taxes`` …) may be given by keyword instead; the
+        premiums use their sum :attr:`variable_rate`.
     initial_per_policy : float
         Yuan per policy at issue (保单签发费用).
     per_policy : float
-        Yuan per policy at the start of every policy year while in force (维持费用).
+        Yuan per policy at the start of every policy year while in force (维持费用; the
+        model's ``per_member``).
     initial_per_sum_insured : float
         Fraction of the sum insured spent at issue (e.g. 0.002 = 2‰ of 保额, 核保体检).
+
+    The model's ``per_claim`` has no place in these premiums (claim expenses are loaded per
+    policy) and must stay 0.
     """
 
     initial_premium_share: float = 0.0
-    premium_share: float = 0.0
     initial_per_policy: float = 0.0
-    per_policy: float = 0.0
     initial_per_sum_insured: float = 0.0
 
+    def __init__(self, initial_premium_share=0.0, premium_share=0.0, initial_per_policy=0.0,
+                 per_policy=None, initial_per_sum_insured=0.0, *, per_member=0.0, **shares):
+        if per_policy is not None and not (np.isfinite(per_policy) and per_policy >= 0.0):
+            raise ParameterError(f"Expenses.per_policy must be finite and ≥ 0, got {per_policy}")
+        for name, value in (("initial_premium_share", initial_premium_share),
+                            ("initial_per_policy", initial_per_policy),
+                            ("initial_per_sum_insured", initial_per_sum_insured)):
+            object.__setattr__(self, name, value)
+        super().__init__(premium_share=premium_share,
+                         per_member=per_member if per_policy is None else per_policy, **shares)
+
     def __post_init__(self):
-        for name in ("initial_premium_share", "premium_share"):
-            value = getattr(self, name)
-            if not (0.0 <= value < 1.0):
-                raise ParameterError(f"Expenses.{name} must lie in [0, 1), got {value}")
-        for name in ("initial_per_policy", "per_policy", "initial_per_sum_insured"):
+        super().__post_init__()
+        if not (0.0 <= self.initial_premium_share < 1.0):
+            raise ParameterError(f"Expenses.initial_premium_share must lie in [0, 1), got "
+                                 f"{self.initial_premium_share}")
+        for name in ("initial_per_policy", "initial_per_sum_insured"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0.0):
                 raise ParameterError(f"Expenses.{name} must be finite and ≥ 0, got {value}")
+        if self.per_claim:
+            raise ParameterError("Expenses.per_claim: the life premiums load claim expenses "
+                                 "per policy (per_policy); per_claim must be 0")
+
+    @property
+    def per_policy(self) -> float:
+        """Yuan per policy a year (``per_member``)."""
+        return self.per_member
 
 
 def benefit_value(table: LifeTable, x, n=None, *, benefit: str, i: float,
@@ -134,11 +160,12 @@ def gross_premium(table: LifeTable, x, n=None, *, benefit: str, i: float, expens
     maint = annuity_due(table, x, n, i=i)
     outgo = (s * a + expenses.initial_per_sum_insured * s + expenses.initial_per_policy
              + expenses.per_policy * maint)
-    denom = (1.0 - expenses.premium_share) * prem - expenses.initial_premium_share
-    if np.any(denom <= 0):
+    if np.any((1.0 - expenses.variable_rate) * prem - expenses.initial_premium_share <= 0):
         raise ParameterError("expense shares absorb the whole premium: (1 − premium_share)·ä "
                              "− initial_premium_share must be > 0")
-    return outgo / denom
+    # G = outgo / ((1 − c)·ä − c₀), the one gross-up
+    return gross_up(outgo, variable_rate=expenses.variable_rate, annuity=prem,
+                    initial_share=expenses.initial_premium_share)
 
 
 def net_premium_reserve(table: LifeTable, x, t, n=None, *, benefit: str, i: float,

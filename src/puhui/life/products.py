@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..pricing.loading import gross_up
 from . import premiums
 from .premiums import Expenses
 from .table import LifeTable
@@ -211,16 +212,16 @@ def one_year_gross(net, *, expenses: Expenses | None = None, profit_margin: floa
     p = np.asarray(net, dtype=float)
     if not np.all(np.isfinite(p)) or np.any(p < 0):
         raise ParameterError("net premium must be finite and ≥ 0")
-    share = expenses.premium_share + expenses.initial_premium_share + profit_margin
+    share = expenses.variable_rate + expenses.initial_premium_share + profit_margin
     outgo = (p + expenses.initial_per_sum_insured * np.asarray(sum_insured, dtype=float)
              + expenses.initial_per_policy + expenses.per_policy)
-    return outgo / (1.0 - share)
+    return gross_up(outgo, variable_rate=share)   # outgo / (1 − c − c₀ − m), the one gross-up
 
 
 def _check_margin(margin, expenses: Expenses) -> None:
     if not (np.isfinite(margin) and 0.0 <= margin < 1.0):
         raise ParameterError(f"profit_margin must lie in [0, 1), got {margin!r}")
-    total = expenses.premium_share + expenses.initial_premium_share + margin
+    total = expenses.variable_rate + expenses.initial_premium_share + margin
     if total >= 1.0:
         raise ParameterError(f"expense shares and profit margin take {total:.0%} of the premium; "
                              "they must stay below 100 %")

@@ -6,7 +6,9 @@
   claims, gross-up at the expense loading or the target combined ratio (:class:`PricingResult`);
 * :func:`price_from_model` and :class:`CostModelFitter` — the same from a fitted cost frequency
   × severity (with truncation at a reporting threshold);
-* :func:`gross_premium`, :func:`risk_margin` — the loadings on their own;
+* :func:`gross_premium`, :func:`risk_margin` — the loadings on their own; :func:`gross_up`, the
+  one gross-up every family uses, and :class:`Expenses`, the one expense model (its home is
+  :mod:`puhui.products.definition`, below pricing, as the product file holds it);
 * :class:`ParticipationScenario`, :func:`equilibrium_price`, :func:`spiral`,
   :func:`default_scenario` — participation (参保率) and anti-selection (逆选择): the price that
   still balances after the healthier members leave, or the death spiral when none does;
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from puhui.pricing.cost_model import CostModelFitter
 from puhui.pricing.huiminbao import price_from_experience, price_from_model
-from puhui.pricing.loading import gross_premium, risk_margin
+from puhui.pricing.loading import Expenses, gross_premium, gross_up, risk_margin
 from puhui.pricing.member_experience import MemberPayouts, member_payouts
 from puhui.pricing.participation import (
     Equilibrium,
@@ -43,6 +45,7 @@ __all__ = [
     "Calibration",
     "CostModelFitter",
     "Equilibrium",
+    "Expenses",
     "MemberPayouts",
     "ParticipationScenario",
     "PricingResult",
@@ -51,6 +54,7 @@ __all__ = [
     "default_scenario",
     "equilibrium_price",
     "gross_premium",
+    "gross_up",
     "leaver_cost_ratio",
     "member_payouts",
     "price_from_experience",

@@ -42,6 +42,7 @@ from puhui.pricing.member_experience import member_payouts
 from puhui.pricing.portfolio import experience_aggregate, model_aggregate
 from puhui.pricing.result import PricingResult
 from puhui.products.definition import SEGMENTS, Product
+from puhui.ratios.definitions import expected_combined_ratio
 from puhui.ratios.exceedance import exceedance_probability
 
 __all__ = ["price_from_experience", "price_from_model"]
@@ -145,8 +146,8 @@ def _finish(product, cells, groups, dist, members, *, basis, measure, level, ass
     used = np.where(by_margin >= by_target, "margin", "target") if basis == "max" else \
         np.full(len(pure), basis)
     p_bar = float(np.dot(mix, price))
-    port_margin = (total + e + m) / (1 - v)
-    port_target = (total + e) / (tau - v)
+    port_margin = gross_premium(total, margin=m, basis="margin", **kw)
+    port_target = gross_premium(total, basis="target", **kw)
     portfolio_basis = basis if basis != "max" else (
         "margin" if port_margin >= port_target else "target")
     threshold = members * (p_bar * (1 - v) - e)
@@ -168,7 +169,9 @@ def _finish(product, cells, groups, dist, members, *, basis, measure, level, ass
         members=float(members), basis=basis, basis_used=portfolio_basis, risk_measure=measure,
         risk_level=float(level), risk_margin=float(m), variable_rate=float(v),
         expense_per_member=float(e), target_combined_ratio=float(tau),
-        pure_premium=total, average_price=p_bar, expected_cr=(total + e) / p_bar + v,
+        pure_premium=total, average_price=p_bar,
+        expected_cr=float(expected_combined_ratio(total, p_bar, variable_rate=v,
+                                                  fixed_expenses=e)),
         prob_cr_above_100=prob, aggregate_mean_per_member=agg_mean / members,
         current_price=product.flat_price)
     return PricingResult(cells=cells, premium=premium.reset_index(drop=True), aggregate=dist,

@@ -46,7 +46,10 @@ import numpy as np
 
 from puhui.errors import ParameterError
 
-__all__ = ["BASES", "MEASURES", "gross_premium", "risk_margin"]
+# the one expense model, re-exported: puhui.pricing.Expenses is puhui.products.Expenses
+from puhui.products.definition import Expenses
+
+__all__ = ["BASES", "MEASURES", "Expenses", "gross_premium", "gross_up", "risk_margin"]
 
 BASES = ("margin", "target", "max")
 MEASURES = ("var", "tvar", "sd", "none")
@@ -62,6 +65,109 @@ def _fraction(name: str, value, lo: float, hi: float, *, hi_open: bool = True) -
         bracket = ")" if hi_open else "]"
         raise ParameterError(f"{name}: must lie in [{lo}, {hi}{bracket}, got {value!r}")
     return x
+
+
+def _nonneg(name: str, value) -> np.ndarray:
+    a = np.asarray(value, dtype=float)
+    if np.any(~np.isfinite(a) | (a < 0)):
+        raise ParameterError(f"{name}: must be finite and ≥ 0")
+    return a
+
+
+def _shares(name: str, value) -> np.ndarray:
+    a = np.asarray(value, dtype=float)
+    if np.any(~np.isfinite(a) | (a < 0) | (a >= 1)):
+        raise ParameterError(f"{name}: a share of premium, must lie in [0, 1), got {value!r}")
+    return a
+
+
+def gross_up(pure, *, variable_rate, fixed=0.0, per_claim=0.0, expected_claims=0.0,
+             margin_rate=0.0, target_combined_ratio=1.0, annuity=1.0, initial_share=0.0):
+    """The one gross-up (毛保费/附加费率换算): premium from cost and loadings (vectorised).
+
+    The premium ``P`` balances expected outgo against the premium kept after the loadings
+    taken as shares of premium:
+
+    ``τ·ä·P = E + F + k·n + (v + m)·ä·P + c₀·P``, so
+    ``P = (E + F + k·n) / ((τ − v − m)·ä − c₀)``
+
+    with ``E`` the pure premium (纯保费, or a present value of benefits and expenses), ``F`` a
+    fixed amount per policy / member (元), ``k`` the cost per claim (理赔费用, 元) and ``n`` the
+    expected number of claims per policy, ``v`` the variable expense rate (费用率: 手续费及佣金
+    + 业务及管理费 + 税金及附加 + 保险保障基金 + …), ``m`` a profit margin (利润附加) as a share
+    of premium, ``τ`` the target combined ratio (目标综合成本率; 1 = break-even), ``ä`` the
+    value of the premiums paid (1 for one-year cover; the premium annuity ``ä_{x:h}`` for life
+    cover) and ``c₀`` a share of the first premium only (首年附加). Special cases:
+
+    * 惠民保 / non-life loading: ``P = (E + e + M) / (1 − v)`` and ``P = (E + e) / (τ − v)``
+      (:func:`gross_premium`);
+    * the agricultural 基准费率 = 基准纯风险损失率 / (1 − 附加费率) (``v`` = 附加费率,
+      :func:`puhui.agri.rules.base_rate`);
+    * life: ``G = outgo / ((1 − c)·ä − c₀)`` (:func:`puhui.life.gross_premium`) and one-year
+      cover ``G = (P + I + e) / (1 − c − c₀ − m)`` (:func:`puhui.life.one_year_gross`).
+
+    The numerator is summed and the denominator formed in exactly this order,
+    ``((E + F) + k·n) / (((τ − v) − m)·ä − c₀)``, so that each special case gives the same
+    bits as its textbook form (adding 0, subtracting 0 and multiplying by 1 are exact).
+
+    Parameters
+    ----------
+    pure : float or array_like
+        ``E`` (元), finite and ≥ 0.
+    variable_rate : float or array_like
+        ``v``, share of premium, in [0, 1).
+    fixed, per_claim, expected_claims : float or array_like, default 0
+        ``F``, ``k``, ``n``; finite and ≥ 0.
+    margin_rate : float or array_like, default 0
+        ``m``, share of premium, in [0, 1).
+    target_combined_ratio : float, default 1
+        ``τ > 0``, finite.
+    annuity : float or array_like, default 1
+        ``ä > 0``.
+    initial_share : float or array_like, default 0
+        ``c₀`` in [0, 1).
+
+    Returns
+    -------
+    numpy.ndarray or numpy.float64
+        ``P``, broadcast over the inputs.
+
+    Raises
+    ------
+    ParameterError
+        An input is out of range, or the loadings absorb the whole premium
+        (``(τ − v − m)·ä − c₀ ≤ 0``).
+
+    Examples
+    --------
+    >>> float(gross_up(80.0, variable_rate=0.2))            # 80 / 0.8
+    100.0
+    >>> float(gross_up(60.0, variable_rate=0.2, fixed=3.0, margin_rate=0.05))  # 63 / 0.75
+    84.0
+    >>> float(gross_up(0.03, variable_rate=0.20))           # 基准费率 at 附加费率 20%
+    0.0375
+    >>> float(gross_up(10.0, variable_rate=0.1, per_claim=50.0, expected_claims=0.2,
+    ...                target_combined_ratio=0.9))          # (10 + 50·0.2) / (0.9 − 0.1)
+    25.0
+    """
+    e = _nonneg("pure", pure)
+    f = _nonneg("fixed", fixed)
+    k = _nonneg("per_claim", per_claim)
+    n = _nonneg("expected_claims", expected_claims)
+    v = _shares("variable_rate", variable_rate)
+    m = _shares("margin_rate", margin_rate)
+    c0 = _shares("initial_share", initial_share)
+    tau = _fraction("target_combined_ratio", target_combined_ratio, 0.0, math.inf)
+    if tau == 0.0:
+        raise ParameterError("target_combined_ratio: must be > 0")
+    a = np.asarray(annuity, dtype=float)
+    if np.any(~np.isfinite(a) | (a <= 0)):
+        raise ParameterError("annuity: the value of the premiums paid must be finite and > 0")
+    denom = (tau - v - m) * a - c0
+    if np.any(denom <= 0):
+        raise ParameterError("the loadings absorb the whole premium: (τ − variable_rate − "
+                             "margin_rate)·annuity − initial_share must be > 0")
+    return ((e + f + k * n) / denom)[()]
 
 
 def gross_premium(pure_premium, *, variable_rate: float, expense_per_member=0.0, margin=0.0,
@@ -99,7 +205,7 @@ def gross_premium(pure_premium, *, variable_rate: float, expense_per_member=0.0,
             raise ParameterError(f"{name}: must be finite and ≥ 0 (元 per member)")
         arrays[name] = a
     cost = arrays["pure_premium"] + arrays["expense_per_member"]
-    by_margin = (cost + arrays["margin"]) / (1.0 - v)
+    by_margin = np.asarray(gross_up(cost, fixed=arrays["margin"], variable_rate=v))
     if basis == "margin":
         return by_margin[()]
     if target_combined_ratio is None:
@@ -108,7 +214,7 @@ def gross_premium(pure_premium, *, variable_rate: float, expense_per_member=0.0,
     if not tau > v:
         raise ParameterError(f"target_combined_ratio ({tau}) must exceed the variable expense "
                              f"rate ({v}) to leave room for claims")
-    by_target = cost / (tau - v)
+    by_target = np.asarray(gross_up(cost, variable_rate=v, target_combined_ratio=tau))
     return (by_target if basis == "target" else np.maximum(by_margin, by_target))[()]
 
 

@@ -49,7 +49,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,9 @@ BOUNDS: dict[str, Bound] = {
     "taxes": _SHARE,
     "protection_fund": _SHARE,
     "per_member": Bound(0.0),
+    "catastrophe_reserve": _SHARE,
+    "premium_share": _SHARE,
+    "per_claim": Bound(0.0),
     "medical_trend": Bound(-0.5, 0.5, lo_open=True, hint="a yearly rate: write 6% as 0.06"),
     "deductible": Bound(0.0),
     "payout_ratio": Bound(0.0, 1.0, lo_open=True, hi_open=False,
@@ -108,6 +111,9 @@ LABELS = {
     "taxes": "taxes (税金及附加)",
     "protection_fund": "protection_fund (保险保障基金)",
     "per_member": "per_member (元 per member)",
+    "catastrophe_reserve": "catastrophe_reserve (大灾准备金)",
+    "premium_share": "premium_share (other share of premium)",
+    "per_claim": "per_claim (元 per claim)",
     "medical_trend": "medical_trend (医疗费用趋势)",
     "deductible": "deductible (起付线)",
     "payout_ratio": "payout_ratio (赔付比例)",
@@ -244,28 +250,74 @@ class BenefitLine:
                                  f"known: {', '.join(self.terms)}") from None
 
 
+#: The shares of premium of :class:`Expenses`, in the order :attr:`Expenses.variable_rate` sums.
+PREMIUM_SHARES = ("commission", "admin", "taxes", "protection_fund", "catastrophe_reserve",
+                  "premium_share")
+
+
 @dataclass(frozen=True)
 class Expenses:
-    """Expense assumptions: fractions of premium, each in [0, 1) and together below 1, and a
-    fixed amount per member (元, ≥ 0)."""
+    """The one expense model (费用假设) of every product family, product-neutral.
+
+    Expenses of a period, for ``N`` policies / members / insured units, premium ``P`` and ``n``
+    claims::
+
+        expenses = v·P + per_member·N + per_claim·n
+        v = commission + admin + taxes + protection_fund + catastrophe_reserve + premium_share
+
+    Shares of premium, each in [0, 1) and together below 1:
+
+    * ``commission`` — 手续费及佣金;
+    * ``admin`` — 业务及管理费 (the part proportional to premium);
+    * ``taxes`` — 税金及附加;
+    * ``protection_fund`` — 保险保障基金;
+    * ``catastrophe_reserve`` — 大灾准备金 (agriculture);
+    * ``premium_share`` — any other share of premium, or all of them when not split (the
+      agriculture and life families give one share).
+
+    Amounts (元, ≥ 0): ``per_member`` per policy / member / insured unit (每单/每人/每亩) and
+    ``per_claim`` per claim (理赔费用, 查勘定损).
+
+    The product file of 惠民保 gives the first five (``[expenses]``); :class:`puhui.agri.Expenses`
+    and :class:`puhui.life.Expenses` are this class under their own keywords (per 亩, per
+    policy). :func:`puhui.pricing.gross_up` turns pure premium into premium with it.
+
+    Examples
+    --------
+    >>> e = Expenses(commission=0.04, admin=0.06, protection_fund=0.008, per_member=2.0)
+    >>> round(e.variable_rate, 3)
+    0.108
+    >>> float(e.amount(members=10, premium=1000.0))      # 0.108·1000 + 2·10
+    128.0
+    """
 
     commission: float = 0.0
     admin: float = 0.0
     taxes: float = 0.0
     protection_fund: float = 0.0
     per_member: float = 0.0
+    catastrophe_reserve: float = 0.0
+    premium_share: float = 0.0
+    per_claim: float = 0.0
 
     def __post_init__(self):
-        _raise(_check_fields(self, {f.name: f.name for f in fields(self)}))
+        _raise(_check_fields(self, {name: name for name in (*PREMIUM_SHARES, "per_member",
+                                                            "per_claim")}))
         if not self.variable_rate < 1:
-            raise ParameterError(f"commission + admin + taxes + protection_fund = "
-                                 f"{self.variable_rate:g}: variable expenses must take less "
-                                 "than 100% of the premium")
+            raise ParameterError(f"{' + '.join(PREMIUM_SHARES)} = {self.variable_rate:g}: "
+                                 "variable expenses must take less than 100% of the premium")
 
     @property
     def variable_rate(self) -> float:
         """Share of premium consumed by variable expenses (综合费用率 before fixed costs)."""
-        return self.commission + self.admin + self.taxes + self.protection_fund
+        return (self.commission + self.admin + self.taxes + self.protection_fund
+                + self.catastrophe_reserve + self.premium_share)
+
+    def amount(self, members, premium, claims=0.0):
+        """Expenses in yuan, ``per_member·N + v·P + per_claim·n`` (broadcasting)."""
+        return (self.per_member * np.asarray(members, float)
+                + self.variable_rate * np.asarray(premium, float)
+                + self.per_claim * np.asarray(claims, float))
 
 
 @dataclass(frozen=True)
@@ -294,6 +346,9 @@ class Product:
             problems.append(f"variable expenses ({self.expenses.variable_rate:g} of premium) "
                             f"must be below the target_combined_ratio "
                             f"({self.target_combined_ratio:g}): no price meets the target")
+        if isinstance(self.expenses, Expenses) and self.expenses.per_claim:
+            problems.append("expenses.per_claim: 惠民保 pricing and review have no per-claim "
+                            "expense; fold it into per_member")
         lines = tuple(self.lines) if isinstance(self.lines, (list, tuple)) else None
         if not lines or not all(isinstance(ln, BenefitLine) for ln in lines):
             problems.append("a product needs at least one benefit line ([[lines]])")

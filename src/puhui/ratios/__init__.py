@@ -17,11 +17,14 @@ from .definitions import (
     Ratios,
     Statement,
     combined_ratio,
+    combined_ratio_from,
+    expected_combined_ratio,
     underwriting_year_ratios,
 )
 from .exceedance import exceedance_probability, np2_cdf
 from .projection import CombinedRatioDistribution, combined_ratio_distribution
 
 __all__ = ["RATIO_FIELDS", "STATEMENT_FIELDS", "CombinedRatioDistribution", "Ratios",
-           "Statement", "combined_ratio", "combined_ratio_distribution",
+           "Statement", "combined_ratio", "combined_ratio_distribution", "combined_ratio_from",
+           "expected_combined_ratio",
            "exceedance_probability", "np2_cdf", "underwriting_year_ratios"]

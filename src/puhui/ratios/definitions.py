@@ -147,8 +147,55 @@ def _compute(c: dict[str, np.ndarray], where) -> dict[str, np.ndarray]:
                           np.nan)
     loss, expense = claims / earned, expenses / earned
     return {"earned_premium": earned, "net_claims_incurred": claims, "total_expenses": expenses,
-            "loss_ratio": loss, "expense_ratio": expense, "combined_ratio": loss + expense,
+            "loss_ratio": loss, "expense_ratio": expense,
+            "combined_ratio": combined_ratio_from(loss, expense),
             "simple_loss_ratio": simple, "underwriting_result": earned - claims - expenses}
+
+
+def _ratio_array(name: str, value) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}: expected numbers, got {type(value).__name__}") from None
+
+
+def combined_ratio_from(loss_ratio, expense_ratio):
+    """综合成本率 = 综合赔付率 + 综合费用率, vectorised: the one combined ratio from its parts.
+
+    Every combined ratio of the package is this sum (statements, underwriting years, expected
+    ratios of a price); NaN (a period with no premium) propagates.
+
+    >>> round(float(combined_ratio_from(0.8, 0.16)), 12)
+    0.96
+    >>> combined_ratio_from([0.7, 0.9], 0.108).round(3).tolist()
+    [0.808, 1.008]
+    """
+    lr, er = _ratio_array("loss_ratio", loss_ratio), _ratio_array("expense_ratio", expense_ratio)
+    try:
+        return (lr + er)[()]
+    except ValueError:
+        raise ParameterError(f"loss_ratio {lr.shape} and expense_ratio {er.shape} do not "
+                             "broadcast") from None
+
+
+def expected_combined_ratio(claims, premium, *, variable_rate=0.0, fixed_expenses=0.0):
+    """Expected combined ratio of a premium: ``CR = (E + e)/P + v`` (vectorised).
+
+    With expected claims ``E``, fixed expenses ``e`` (per member, 元) and the variable expense
+    rate ``v`` (a share of premium) at premium ``P``: loss ratio ``E/P`` plus expense ratio
+    ``e/P + v``, summed by :func:`combined_ratio_from` as ``(E + e)/P`` plus ``v``. The inverse
+    of :func:`puhui.pricing.gross_up`: the premium grossed up to target ``τ`` has ``CR = τ``.
+    A premium of 0 gives inf or NaN (no ratio), as for a design that is never sold.
+
+    >>> round(float(expected_combined_ratio(80.0, 100.0, variable_rate=0.1,
+    ...                                     fixed_expenses=2.0)), 12)   # 82/100 + 0.1
+    0.92
+    """
+    claims = _ratio_array("claims", claims)
+    fixed = _ratio_array("fixed_expenses", fixed_expenses)
+    premium = _ratio_array("premium", premium)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return combined_ratio_from((claims + fixed) / premium, variable_rate)
 
 
 def combined_ratio(statement: Statement | pd.DataFrame | Mapping) -> Ratios | pd.DataFrame:

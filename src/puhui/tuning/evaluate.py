@@ -30,6 +30,8 @@ import pandas as pd
 from puhui.errors import ParameterError
 from puhui.experience.member_costs import CostModel, MemberCosts
 from puhui.losses.payout import layer_moments
+from puhui.pricing.loading import gross_up
+from puhui.ratios.definitions import expected_combined_ratio
 from puhui.ratios.exceedance import exceedance_probability
 from puhui.tuning.grid import SEGMENTS, DesignGrid
 from puhui.tuning.moments import cross_moment, no_payout_probability
@@ -273,7 +275,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
     used = [s for s in SEGMENTS if shares[s] > 0]
     pure = sum(shares[s] * seg[s]["mean"] for s in used)
     share_paid = sum(shares[s] * seg[s]["share"] for s in used)
-    required = (pure + e) / (target - v)
+    required = gross_up(pure, fixed=e, variable_rate=v, target_combined_ratio=target)
     if isinstance(price, str):
         if price != "required":
             raise ParameterError(f"price: a number, an array or 'required', got {price!r}")
@@ -302,7 +304,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
             "pure_premium": pure,
             "required_premium": required,
             "price": np.array(p0, dtype=float),
-            "expected_cr": (pure + e) / p0 + v,
+            "expected_cr": expected_combined_ratio(pure, p0, variable_rate=v, fixed_expenses=e),
             "benefit_ratio": pure / p0,
             "prob_cr_above_100": np.broadcast_to(prob, (k,)),
             "share_paid": share_paid,
@@ -311,7 +313,8 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
         for s in SEGMENTS:
             sm, ss = seg[s]["mean"], seg[s]["share"]
             metrics[f"pure_premium_{s}"] = sm
-            metrics[f"required_premium_{s}"] = (sm + e) / (target - v)
+            metrics[f"required_premium_{s}"] = np.where(np.isnan(sm), np.nan, gross_up(
+                np.nan_to_num(sm), fixed=e, variable_rate=v, target_combined_ratio=target))
             metrics[f"benefit_ratio_{s}"] = sm / p0
             metrics[f"share_paid_{s}"] = ss
             metrics[f"payout_per_claimant_{s}"] = np.where(ss > 0, sm / ss, np.nan)
