@@ -232,7 +232,7 @@ def test_other_encodings_say_to_save_as_utf8(write, tmp_path, capsys, encoding, 
     with pytest.raises(ParameterError, match="UTF-8") as err:
         Product.from_toml(path)
     assert fragment in str(err.value) and str(path) in str(err.value)
-    code, out = run(["price", path, "--data", tmp_path, "--out", tmp_path / "o"], capsys)
+    code, out = run(["price", path, "--data", tmp_path / "nodata", "--out", tmp_path / "o"], capsys)
     assert_clean_error(code, out, fragment)
 
 
@@ -241,7 +241,7 @@ def test_unreadable_paths(tmp_path, capsys):
         Product.from_toml(tmp_path / "missing.toml")
     with pytest.raises(ParameterError, match="cannot read the product file"):
         Product.from_toml(tmp_path)
-    code, err = run(["tune", tmp_path / "missing.toml", "--data", tmp_path, "--out",
+    code, err = run(["tune", tmp_path / "missing.toml", "--data", tmp_path / "nodata", "--out",
                      tmp_path / "o"], capsys)
     assert_clean_error(code, err, "no such product file")
 
@@ -357,7 +357,7 @@ OPTIONS = [
 
 @pytest.mark.parametrize("argv, fragment", OPTIONS, ids=[" ".join(a[:3]) for a, _ in OPTIONS])
 def test_option_out_of_bounds_is_a_usage_error(tmp_path, capsys, argv, fragment):
-    code, err = run([argv[0], P, "--data", tmp_path, "--out", tmp_path / "o", *argv[1:]],
+    code, err = run([argv[0], P, "--data", tmp_path / "nodata", "--out", tmp_path / "o", *argv[1:]],
                     capsys)
     assert_clean_error(code, err, fragment)
 
