@@ -316,3 +316,15 @@ def test_panjer_matches_actuar_live():
     assert S.pmf.size == 5000
     assert 0 < float(Poisson(1000.0).pgf(VIGNETTE_FX.pmf.sum())) - S.pmf.sum() < 1e-9
     np.testing.assert_allclose(S.pmf, fs[:5000], rtol=1e-10, atol=1e-22)
+
+
+def test_a_grid_too_large_to_allocate_is_refused_before_allocating():
+    # issue 11: aggregate(Poisson(1e7), …, step=0.001) asked numpy for 256 GiB
+    import pytest
+    from scipy import stats
+
+    from puhui.errors import ParameterError
+    from puhui.losses import Poisson, aggregate
+
+    with pytest.raises(ParameterError, match="GiB"):
+        aggregate(Poisson(1e7), stats.gamma(2), "fft", step=0.001)

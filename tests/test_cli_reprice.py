@@ -32,3 +32,14 @@ def test_reprice_cli_bad_input(tmp_path, capsys):
     assert main(["reprice", str(bad), "--out", str(tmp_path / "r.csv"), "--no-progress"]) == 2
     assert "[negative]" in capsys.readouterr().err
     assert main(["reprice", str(bad), "--out", str(tmp_path / "r.txt")]) == 2
+
+
+def test_header_only_yields_file_is_an_error_not_an_empty_rate_table(tmp_path, capsys):
+    # issue 11: a header-only yields file gave an empty rate table with exit 0
+    src = tmp_path / "y.csv"
+    src.write_text("region,crop,year,yield\n", encoding="utf-8")
+    out = tmp_path / "rates.csv"
+    assert main(["reprice", str(src), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "no rows" in err and "Traceback" not in err
+    assert not out.exists()

@@ -169,6 +169,9 @@ def reprice(yields, coverage_levels=(0.7, 0.8, 0.9), *, detrend: str = "linear",
     panel = yields if isinstance(yields, YieldPanel) else yield_panel(yields)
     Y = panel.values
     n_cells = len(Y)
+    if n_cells == 0:  # a header-only file would give an empty rate table and exit 0
+        raise DataError([Problem(getattr(yields, "attrs", {}).get("table", "yields"), None, None,
+                                 "empty", "the yields table has no rows: nothing to rate")])
     out = {name: np.full(n_cells, np.nan) for name in
            ("expected", "cv", "beta", "bandwidth", "first", "last", "T")}
     rates = {d: np.full((n_cells, theta.size), np.nan) for d in densities}

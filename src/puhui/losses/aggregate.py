@@ -74,6 +74,9 @@ MAX_GRID_NODES = 2**22
 #: Largest Panjer work n·m (grid nodes × severity nodes) the default-grid search may reach
 #: (a few seconds at C speed); beyond it FFT is the method to use.
 MAX_PANJER_WORK = 2**32
+#: Largest grid accepted at all (explicit upper/n_nodes or the starting default grid): 2^26 nodes
+#: hold 512 MiB per float array and a padded complex FFT needs about 2 GiB.
+MAX_ANY_GRID_NODES = 2**26
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,6 +491,12 @@ def aggregate(
     h = _check_step(step)
     tol = _check_tol(tol)
     n = _grid_size(h, upper, n_nodes, mean, var, method)
+    if n > MAX_ANY_GRID_NODES:  # refuse before allocating: a mistyped step asked for 256 GiB
+        gib = n * 8 * (1 + 4 * (method == "fft")) / 2**30
+        raise ParameterError(
+            f"the grid needs {n:,} nodes of step {h:g} (about {gib:,.0f} GiB); puhui accepts up "
+            f"to {MAX_ANY_GRID_NODES:,}: use a larger step (the mean of S is {mean:,.6g}), a "
+            "shorter upper=, or method='normal'/'np2' for a very large expected count")
     default_grid = upper is None and n_nodes is None
     if default_grid and tol == 0:
         raise ParameterError(
