@@ -24,11 +24,11 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 
 import numpy as np
+from _harness import child, peak_bytes, verdict
 
 CASES = ("floor: np.cumsum(np.sort(x))", "Empirical(x)",
          "np.argsort(x, kind='stable') (info)", "Empirical(x, w) (info)")
@@ -67,27 +67,7 @@ def _times(n: int, repeat: int) -> dict:
 
 
 def _peak(case: str, n: int) -> int:
-    import tracemalloc
-
-    call = _calls(n)[case]
-    call()  # imports and first-use caches are not the call's memory
-    tracemalloc.start()
-    call()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak
-
-
-def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
-                         text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"{args} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return peak_bytes(_calls(n)[case])
 
 
 def main(argv=None) -> None:
@@ -98,8 +78,8 @@ def main(argv=None) -> None:
     print(f"bench_empirical: Empirical on {args.n:,} losses (60% zeros) vs the floor")
     print(f"  nproc={len(os.sched_getaffinity(0))}  python={platform.python_version()}  "
           f"numpy={np.__version__}  machine={platform.machine()}")
-    times = child("times", str(args.n), str(args.repeat))
-    res = {case: {"time": times[case], "peak": child("peak", case, str(args.n))["peak"]}
+    times = child(__file__, "times", str(args.n), str(args.repeat))
+    res = {case: {"time": times[case], "peak": child(__file__, "peak", case, str(args.n))["peak"]}
            for case in CASES}
     floor = res[CASES[0]]
     print(f"  {'case':40s} {'time s':>8s} {'× floor':>8s} {'peak MB':>9s} {'× floor':>8s}")

@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _harness import child, peak_bytes, verdict
 
 AS_OF = "2025-12-31"
 CASES = ("chainladder", "join (info)", "puhui records", "puhui claims+payments")
@@ -136,27 +136,7 @@ def _times(folder: Path, repeat: int) -> dict:
 
 
 def _peak(case: str, folder: Path) -> int:
-    import tracemalloc
-
-    call = _calls(folder)[case]
-    call()  # imports and first-use caches are not the call's memory
-    tracemalloc.start()
-    call()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak
-
-
-def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
-                         text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"{args} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return peak_bytes(_calls(folder)[case])
 
 
 def main(argv=None) -> None:
@@ -176,9 +156,9 @@ def main(argv=None) -> None:
             payments.to_parquet(folder / "payments.parquet")
             records_of(claims, payments).to_parquet(folder / "records.parquet")
             del claims, payments
-            times = child("times", str(folder), str(args.repeat))
+            times = child(__file__, "times", str(folder), str(args.repeat))
             res = {case: {"time": times[case],
-                          "peak": child("peak", case, str(folder))["peak"]} for case in CASES}
+                          "peak": child(__file__, "peak", case, str(folder))["peak"]} for case in CASES}
             ref = res["chainladder"]
             peer = np.load(folder / "chainladder.npy")
             for case in CASES:
