@@ -11,28 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from puhui import repro
 from puhui.cli import main
 from puhui.products import example_product_path
 
 PRODUCT = str(example_product_path())
-
-
-@pytest.fixture(scope="module")
-def book(tmp_path_factory) -> Path:
-    """A small 惠民保 data folder (1,500 members a year): policies, costs, claims, basis."""
-    from puhui.datasets.huiminbao_claims import generate_huiminbao
-    from puhui.datasets.store import csv_bytes, json_bytes, parquet_bytes
-
-    h = generate_huiminbao(members=1_500)
-    folder = tmp_path_factory.mktemp("book")
-    (folder / "policies.parquet").write_bytes(parquet_bytes(h["policies"]))
-    (folder / "costs.parquet").write_bytes(parquet_bytes(h["costs"]))
-    (folder / "claims.csv").write_bytes(csv_bytes(h["claims"]))
-    (folder / "planted.json").write_bytes(json_bytes(h["planted"]))
-    return folder
 
 
 def _files(folder: Path) -> set[str]:

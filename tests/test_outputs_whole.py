@@ -34,21 +34,6 @@ PRODUCT = str(example_product_path())
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory) -> Path:
-    """A small 惠民保 data folder (1,500 members a year) for fast command-line runs."""
-    from puhui.datasets.huiminbao_claims import generate_huiminbao
-    from puhui.datasets.store import csv_bytes, json_bytes, parquet_bytes
-
-    h = generate_huiminbao(members=1_500)
-    folder = tmp_path_factory.mktemp("book")
-    (folder / "policies.parquet").write_bytes(parquet_bytes(h["policies"]))
-    (folder / "costs.parquet").write_bytes(parquet_bytes(h["costs"]))
-    (folder / "claims.csv").write_bytes(csv_bytes(h["claims"]))
-    (folder / "planted.json").write_bytes(json_bytes(h["planted"]))
-    return folder
-
-
-@pytest.fixture(scope="module")
 def yields_csv(tmp_path_factory) -> Path:
     """Two counties × rice × 30 years; the county names are formula-like text."""
     y = pd.read_csv(ds.data_dir() / "crops" / "yields.csv", dtype={"region": str})
