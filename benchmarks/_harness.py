@@ -31,3 +31,15 @@ def child(script: str, *args: str) -> dict:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
+
+
+def best_of(fn, repeats: int) -> float:
+    """Shortest wall time of ``repeats`` calls of ``fn()`` (seconds)."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best

@@ -34,11 +34,11 @@ import logging
 import math
 import os
 import platform
-import time
 import warnings
 
 import numpy as np
 import scipy
+from _harness import best_of
 from scipy import integrate, stats
 
 from puhui.losses.aggregate import aggregate, exact_moments
@@ -76,15 +76,6 @@ def make_gemact():
         sev_discr_step=STEP,
         n_sev_discr_nodes=N_NODES,
     )
-
-
-def best_of(fn, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> int:

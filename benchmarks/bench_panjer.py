@@ -28,12 +28,12 @@ import platform
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import scipy
+from _harness import best_of
 from scipy import stats
 
 from puhui.losses.aggregate import aggregate
@@ -94,15 +94,6 @@ def run_actuar(fx: np.ndarray, lam: float, tmp: Path) -> tuple[float, np.ndarray
     )
     seconds, _ = res.stdout.split()
     return float(seconds), np.fromfile(out, dtype="<f8")
-
-
-def best_of(fn, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> int:
