@@ -4,7 +4,7 @@ Timed on the bundled book (584,000 member-years over 2023–2025, three benefit 
 same book stacked ``--copies`` times (policy ids made unique; the price must not change, which
 is checked), from the validated tables to the premium table:
 
-* :func:`puhui.pricing.price_from_experience` — trend before the deductible, the design applied
+* :func:`puhui.huiminbao.price_from_experience` — trend before the deductible, the design applied
   to every member × line, expected payout by segment, the aggregate distribution by FFT and the
   VaR margin;
 * the same with Bühlmann–Straub credibility over six age bands;
@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from puhui.datasets import load_huiminbao
-from puhui.pricing import default_scenario, equilibrium_price, price_from_experience
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, example_product_path, price_from_experience
+from puhui.pricing import default_scenario, equilibrium_price
 
 BANDS = [(18, 40), (40, 50), (50, 60), (60, 70), (70, 80), (80, 96)]
 

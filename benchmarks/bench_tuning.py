@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from puhui.datasets import load_huiminbao
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, example_product_path
 from puhui.tuning import Constraints, DesignGrid, MemberCosts, evaluate, optimise
 
 TARGET_S = 10.0

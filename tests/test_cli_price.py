@@ -9,9 +9,9 @@ import pytest
 
 import puhui
 from puhui.cli import main
-from puhui.pricing import equilibrium_price, price_from_experience
-from puhui.pricing.report import scenario_for
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, example_product_path, price_from_experience
+from puhui.huiminbao.pricing_report import scenario_for
+from puhui.pricing import equilibrium_price
 from puhui.repro import sha256_file
 
 

@@ -30,9 +30,9 @@ def test_demo_writes_a_reproducible_report(tmp_path, capsys):
     # the pricing section: the portfolio's gross premium is the pricing API's, and the
     # anti-selection path starts at today's price and ends at the equilibrium it reports
     from puhui import datasets
-    from puhui.pricing import equilibrium_price, price_from_experience
-    from puhui.pricing.report import scenario_for
-    from puhui.products import Product, example_product_path
+    from puhui.huiminbao import Product, example_product_path, price_from_experience
+    from puhui.huiminbao.pricing_report import scenario_for
+    from puhui.pricing import equilibrium_price
 
     assert "anti-selection" in doc
     price = pd.read_csv(out / "tables" / "pricing_summary.csv", encoding="utf-8-sig")

@@ -7,8 +7,7 @@ import pytest
 
 import puhui
 import puhui.datasets
-from puhui.huiminbao import basis_from_planted, review
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, basis_from_planted, example_product_path, review
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ import pytest
 
 import puhui.datasets
 from puhui.cli import main
-from puhui.huiminbao.workflows import tune
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, example_product_path, tune
 
 
 @pytest.fixture(scope="module")

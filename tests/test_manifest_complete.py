@@ -13,7 +13,7 @@ from pathlib import Path
 
 from puhui import repro
 from puhui.cli import main
-from puhui.products import example_product_path
+from puhui.huiminbao import example_product_path
 
 PRODUCT = str(example_product_path())
 

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import puhui.agri as agri
+import puhui.huiminbao as products
 import puhui.life as life
 import puhui.pricing as pricing
-import puhui.products as products
 from puhui.agri.rules import base_rate
 from puhui.errors import ParameterError
 from puhui.life import load_table
@@ -191,7 +191,7 @@ def test_tuning_required_premium_and_expected_cr_use_the_one_functions(product):
 
 
 def test_huiminbao_pricing_uses_the_one_functions(product):
-    from puhui.pricing import price_from_experience
+    from puhui.huiminbao import price_from_experience
 
     rng = np.random.default_rng(3)
     n = 800
@@ -218,9 +218,9 @@ def test_huiminbao_pricing_uses_the_one_functions(product):
 
 
 def test_one_expenses_class_under_every_family_name():
-    assert pricing.Expenses is products.Expenses
+    assert pricing.Expenses is Expenses
     assert issubclass(agri.Expenses, Expenses) and issubclass(life.Expenses, Expenses)
-    hmb = products.Expenses(commission=0.04, admin=0.06, taxes=0.0, protection_fund=0.008,
+    hmb = Expenses(commission=0.04, admin=0.06, taxes=0.0, protection_fund=0.008,
                             per_member=2.0)
     crop = agri.Expenses(per_mu=1.5, premium_share=0.06, per_paid_mu=4.0)
     lf = life.Expenses(initial_premium_share=0.3, premium_share=0.1, per_policy=15.0)
@@ -242,8 +242,8 @@ def test_one_expenses_class_under_every_family_name():
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: products.Expenses(commission=0.6, admin=0.5), "less than 100%"),
-    (lambda: products.Expenses(per_claim=-1.0), "per_claim"),
+    (lambda: Expenses(commission=0.6, admin=0.5), "less than 100%"),
+    (lambda: Expenses(per_claim=-1.0), "per_claim"),
     (lambda: agri.Expenses(per_mu=-1.0), "per_mu"),
     (lambda: agri.Expenses(premium_share=1.0), "premium_share"),
     (lambda: life.Expenses(per_policy=-1.0), "per_policy"),
@@ -257,7 +257,7 @@ def test_expenses_reject_bad_input(make, match):
 
 def test_huiminbao_product_refuses_a_per_claim_expense_it_cannot_price(product):
     with pytest.raises(ParameterError, match="per_claim"):
-        dataclasses.replace(product, expenses=products.Expenses(per_claim=10.0))
+        dataclasses.replace(product, expenses=Expenses(per_claim=10.0))
 
 
 def test_agri_design_metrics_equal_the_model_amount():

@@ -23,7 +23,7 @@ import puhui
 import puhui.datasets as ds
 from puhui import cli, repro
 from puhui.cli import main
-from puhui.products import example_product_path
+from puhui.huiminbao import example_product_path
 from puhui.report import Report, excel_safe
 from puhui.repro import Manifest, OutputError, staged_folder
 

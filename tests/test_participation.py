@@ -174,9 +174,9 @@ def test_calibration_hits_its_targets_and_predicts_2025(calibration):
 def test_scenario_matches_anti_selection_in_bundled_data(calibration):
     """Members who leave had fewer costs than those who stay; the scenario predicts how many."""
     import puhui.datasets as ds
-    from puhui.pricing.huiminbao import price_from_experience
-    from puhui.pricing.member_experience import member_payouts
-    from puhui.products import Product, example_product_path
+    from puhui.huiminbao import Product, example_product_path
+    from puhui.huiminbao.member_payouts import member_payouts
+    from puhui.huiminbao.pricing import price_from_experience
 
     data = ds.load_huiminbao()
     product = Product.from_toml(example_product_path())

@@ -51,7 +51,7 @@ def test_experience_price_quoted_on_the_page(scope):
 
 
 def test_model_price_quoted_on_the_page(scope):
-    from puhui.pricing import price_from_model
+    from puhui.huiminbao import price_from_model
 
     fit, product = scope["fit"], scope["product"]
     assert round(price_from_model(product, fit.model_).gross_premium, 1) == 135.1
@@ -70,7 +70,8 @@ def test_equilibrium_quoted_on_the_page(scope):
 
 
 def test_death_spiral_and_credibility_figures_quoted_on_the_page(scope):
-    from puhui.pricing import default_scenario, equilibrium_price, price_from_experience
+    from puhui.huiminbao import price_from_experience
+    from puhui.pricing import default_scenario, equilibrium_price
 
     text = DOC.read_text("utf-8")
     # "With fixed running costs of 3 million 元 a year … no price balances (the best price,
@@ -94,8 +95,8 @@ def test_death_spiral_and_credibility_figures_quoted_on_the_page(scope):
 
 
 def test_scenario_for_figure_quoted_on_the_page(scope):
+    from puhui.huiminbao.pricing_report import scenario_for
     from puhui.pricing import equilibrium_price
-    from puhui.pricing.report import scenario_for
 
     text = DOC.read_text("utf-8")
     cal = scenario_for(scope["product"], scope["res"])

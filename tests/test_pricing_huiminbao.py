@@ -16,11 +16,12 @@ from scipy import integrate, stats
 matplotlib.use("Agg")
 
 from puhui.errors import DataError, ParameterError  # noqa: E402
-from puhui.pricing.cost_model import CostModelFitter  # noqa: E402
-from puhui.pricing.huiminbao import price_from_experience, price_from_model  # noqa: E402
+from puhui.huiminbao import Product, example_product_path  # noqa: E402
+from puhui.huiminbao.cost_model import CostModelFitter  # noqa: E402
+from puhui.huiminbao.member_payouts import member_payouts  # noqa: E402
+from puhui.huiminbao.pricing import price_from_experience, price_from_model  # noqa: E402
+from puhui.pricing import Expenses  # noqa: E402
 from puhui.pricing.loading import gross_premium, risk_margin  # noqa: E402
-from puhui.pricing.member_experience import member_payouts  # noqa: E402
-from puhui.products import Expenses, Product, example_product_path  # noqa: E402
 from puhui.tuning.costs import CostModel  # noqa: E402
 
 SEGMENTS = ("healthy", "preexisting")

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 import puhui
 from puhui.cli import main
 from puhui.errors import ParameterError
+from puhui.huiminbao import Product, example_product_path
 from puhui.huiminbao.folder import check_pricing_year, check_product, check_years
-from puhui.products import Product, example_product_path
-from puhui.products.definition import BOUNDS, SEGMENT_KEYS, TABLES, check_number
+from puhui.huiminbao.product import BOUNDS, SEGMENT_KEYS, TABLES, check_number
 
 EXAMPLE = example_product_path().read_text(encoding="utf-8")
 LINE1_HEALTHY = "healthy = { deductible = 20_000, payout_ratio = 0.80 }"
@@ -276,7 +276,7 @@ def test_api_objects_hold_the_file_bounds():
 def test_a_key_missing_its_last_letter_suggests_the_key(key):
     table = next((t for t, keys in TABLES.items() if key in keys), "lines")
     known = TABLES[table] if key in TABLES[table] else SEGMENT_KEYS
-    from puhui.products.definition import _unknown
+    from puhui.huiminbao.product import _unknown
 
     msg = _unknown({key[:-1]: 1}, known, "[t]")[0]
     assert f"'{key[:-1]}' (did you mean '{key}'?)" in msg
@@ -450,8 +450,7 @@ def test_book_checks_in_the_api(slice_book):
     with pytest.raises(ParameterError, match="of product 'HMB-XC' but the product file is for "
                                              "'OTHER'"):
         check_product(pol, replace(product, code="OTHER"))
-    from puhui.huiminbao import review
-    from puhui.huiminbao.workflows import tune
+    from puhui.huiminbao import review, tune
 
     with pytest.raises(ParameterError, match="'OTHER'"):
         review(replace(product, code="OTHER"), pol, pol.iloc[:0], None, as_of="2026-02-28")

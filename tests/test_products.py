@@ -8,7 +8,7 @@ import pytest
 
 import puhui
 import puhui.datasets
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, example_product_path
 
 TOML = """
 [product]

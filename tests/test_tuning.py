@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from puhui.errors import DataError, ParameterError
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, example_product_path
 from puhui.tuning import moments as moments_mod
 from puhui.tuning.costs import CostModel, MemberCosts
 from puhui.tuning.evaluate import evaluate

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from puhui.errors import ParameterError
-from puhui.products import Product, example_product_path
+from puhui.huiminbao import Product, example_product_path
 from puhui.tuning.costs import MemberCosts
 from puhui.tuning.evaluate import evaluate
 from puhui.tuning.frontier import pareto_frontier, pareto_mask

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from puhui.huiminbao import Product, example_product_path
 from puhui.losses.aggregate_dist import AccuracyWarning, ApproxAggregate
-from puhui.products import Product, example_product_path
 from puhui.tuning.costs import MemberCosts
 from puhui.tuning.evaluate import evaluate
 from puhui.tuning.grid import DesignGrid

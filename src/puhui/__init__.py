@@ -53,7 +53,7 @@ def __getattr__(name: str):
     # The product families and tuning import on first use, keeping `import puhui` light.
     import importlib
 
-    if name in {"agri", "life", "huiminbao", "tuning", "products", "pricing", "report",
+    if name in {"agri", "life", "huiminbao", "tuning", "pricing", "rules", "report",
                 "repro", "plots"}:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'puhui' has no attribute {name!r}")

@@ -21,8 +21,8 @@ import pandas as pd
 
 from . import datasets
 from .experience.summary import summary
+from .huiminbao.product import Product, example_product_path
 from .plots import label, new_axes
-from .products import Product, example_product_path
 from .report import Report
 from .repro import Manifest, check_output_folder
 
@@ -134,7 +134,7 @@ def _review_section(rep: Report, hmb, product: Product) -> None:
     rep.heading("3. 惠民保 retrospective review (精算回溯) and benefit tuning")
     add_review(rep, res)
 
-    from .huiminbao.workflows import add_tuning, tune
+    from .huiminbao.tuning import add_tuning, tune
 
     ev, choice, constraints = tune(product, hmb.policies, hmb.costs)
     add_tuning(rep, ev, choice, constraints, product)
@@ -142,8 +142,8 @@ def _review_section(rep: Report, hmb, product: Product) -> None:
 
 def _pricing_section(rep: Report, hmb, product: Product) -> None:
     """3b. The 2026 price from member experience, and the price that survives anti-selection."""
-    from .pricing import price_from_experience
-    from .pricing.report import add_pricing, scenario_for
+    from .huiminbao.pricing import price_from_experience
+    from .huiminbao.pricing_report import add_pricing, scenario_for
 
     res = price_from_experience(product, hmb.policies, hmb.costs)
     add_pricing(rep, res, product, calibration=scenario_for(product, res), level=3)

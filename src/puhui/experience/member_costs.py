@@ -10,7 +10,7 @@
 * :class:`CostModel` — a fitted model: for each line × segment the probability ``q`` that a
   member has a covered cost and the law of that cost when positive (a frozen ``scipy.stats``
   law or any object with ``lev_moment`` and ``sf``). Lines are then taken as independent.
-  :class:`puhui.pricing.CostModelFitter` fits one.
+  :class:`puhui.huiminbao.CostModelFitter` fits one.
 
 Both are product-neutral (segments, lines and laws only), so pricing (:mod:`puhui.pricing`) and
 tuning (:mod:`puhui.tuning`, which re-exports both) read the same tables.

@@ -72,7 +72,7 @@ def check_product(policies: pd.DataFrame, product, *, table: str = "policies") -
     the product file's ``code`` — else a :class:`ParameterError` naming the codes.
 
     >>> import pandas as pd
-    >>> from puhui.products import Product, example_product_path
+    >>> from puhui.huiminbao import Product, example_product_path
     >>> check_product(pd.DataFrame({"product": ["HMB-XC", "HMB-YC"]}),
     ...               Product.from_toml(example_product_path()))
     Traceback (most recent call last):

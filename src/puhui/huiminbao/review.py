@@ -27,10 +27,10 @@ from ..experience.ae import AEResult, actual_vs_expected
 from ..experience.exposure import earned
 from ..experience.ibnr import ReserveResult, bornhuetter_ferguson, chain_ladder
 from ..experience.triangles import triangle
-from ..products import Product
 from ..ratios import combined_ratio_from, underwriting_year_ratios
 from .cells import allocate_ibnr, experience_cells
 from .folder import check_product
+from .product import Product
 
 DIMENSIONS = {"policy_year": ("policy_year",), "segment": ("segment",),
               "age_band": ("age_band",), "benefit_line": ("benefit_line",),
@@ -146,7 +146,7 @@ def review(product: Product, policies: pd.DataFrame, claims: pd.DataFrame,
     if ibnr_method not in IBNR_METHODS:
         raise ParameterError(f"ibnr_method must be one of {IBNR_METHODS}")
     if not isinstance(product, Product):
-        raise ParameterError("product: expected a puhui.products.Product (Product.from_toml)")
+        raise ParameterError("product: expected a puhui.huiminbao.Product (Product.from_toml)")
     check_product(policies, product)
     try:
         date = pd.Timestamp(as_of)

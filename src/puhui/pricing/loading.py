@@ -5,7 +5,7 @@ Per member-year, with
 * ``E`` the pure premium (纯保费, expected claims per member, 元),
 * ``e`` the fixed expense per member (元, e.g. the platform and claims-handling cost),
 * ``v`` the variable expense rate (手续费及佣金 + 业务及管理费 + 税金及附加 + 保险保障基金, as a
-  fraction of premium; :attr:`puhui.products.Expenses.variable_rate`),
+  fraction of premium; :attr:`puhui.pricing.Expenses.variable_rate`),
 * ``M`` the risk margin per member (风险边际, 元) and ``τ`` the target combined ratio
   (目标综合成本率),
 
@@ -46,8 +46,8 @@ import numpy as np
 
 from puhui.errors import ParameterError
 
-# the one expense model, re-exported: puhui.pricing.Expenses is puhui.products.Expenses
-from puhui.products.definition import Expenses
+# the one expense model, re-exported: puhui.pricing.Expenses is puhui.pricing.expenses.Expenses
+from puhui.pricing.expenses import Expenses
 
 __all__ = ["BASES", "MEASURES", "Expenses", "gross_premium", "gross_up", "risk_margin"]
 

@@ -21,7 +21,7 @@ reference price equals a given figure (the take-up does not depend on ``u``: val
   frailty after the 2024 price rise 89 → 99 元: 0.70 / 0.78 / 0.86. The 2025 rates after
   99 → 109 元 (0.62 / 0.74 / 0.85) are left out of the fit as a check;
 * the pool cost at 109 元: 118 元 per member, the bundled product's 2026 pure premium from its
-  member-level experience (:func:`puhui.pricing.price_from_experience`: 117.6 元);
+  member-level experience (:func:`puhui.huiminbao.price_from_experience`: 117.6 元);
 * the product's economics (``huiminbao_example.toml``): target combined ratio 95%, variable
   expenses 9.8% of premium; a city of 200,000 members at 15%, i.e. 1.33 million eligible.
 """

@@ -6,7 +6,7 @@ for ``N`` members at price ``p`` and expense ``e`` per member, ``CR > 100% ⇔ S
 e)``. Every P(CR > c) of puhui is :func:`exceedance_probability` of such a threshold:
 :class:`puhui.ratios.CombinedRatioDistribution` (a law of ``S`` from
 :func:`puhui.losses.aggregate`), :func:`puhui.tuning.evaluate` (K designs given by the cumulants
-of ``S``) and :func:`puhui.pricing.price_from_experience` / ``price_from_model``.
+of ``S``) and :func:`puhui.huiminbao.price_from_experience` / ``price_from_model``.
 
 **The law of S.** Either any loss law with ``cdf`` (FFT, Panjer, simulation …), or the cumulants
 ``κ₁, κ₂, κ₃`` of ``S``, vectorised over designs, with the normal-power approximation NP2

@@ -166,7 +166,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
         The designs (起付线 × 赔付比例 × 封顶线 per line and segment).
     costs : MemberCosts or CostModel
         Experience (member × line costs, exact joint law) or a fitted model (lines independent).
-    product : puhui.products.Product, optional
+    product : puhui.huiminbao.Product, optional
         Source of the price, the expenses and the target combined ratio (default: the grid's).
     price : float, array of shape (K,), or "required", optional
         Price per member (元) at which the combined ratio, the benefit ratio and P(CR > 100%)
@@ -184,7 +184,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
         mixed over in P(CR > 100%).
     target_combined_ratio : float, optional
         目标综合成本率 τ (default: the product's).
-    expenses : puhui.products.Expenses, optional
+    expenses : puhui.pricing.Expenses, optional
         Expense assumptions (default: the product's): ``variable_rate`` of premium and
         ``per_member`` yuan.
 
@@ -202,7 +202,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
 
     Examples
     --------
-    >>> from puhui.products import Product, example_product_path
+    >>> from puhui.huiminbao import Product, example_product_path
     >>> product = Product.from_toml(example_product_path())
     >>> costs = MemberCosts([[0.0, 0.0, 0.0], [50_000.0, 0.0, 1_000.0]],
     ...                     lines=[ln.name for ln in product.lines],

@@ -3,12 +3,12 @@
 A *design* fixes, for every benefit line ``l`` and segment ``s`` (healthy / 既往症), the three
 terms of the line's single layer: deductible ``d`` (起付线), payout ratio ``r`` (赔付比例) and
 cap ``C`` (封顶线, on the payout). Its payout on an annual covered cost ``x`` is
-``min(r·(x − d)₊, C)`` — the convention of :class:`puhui.products.LineTerms` and
+``min(r·(x − d)₊, C)`` — the convention of :class:`puhui.huiminbao.LineTerms` and
 :class:`puhui.benefits.Benefit`.
 
 A :class:`DesignGrid` holds K designs as three arrays of shape ``(K, lines, segments)`` plus a
 tidy table (one row per design) of the *axes* that were varied. Grids are built from a
-:class:`puhui.products.Product` and ranges (:meth:`DesignGrid.from_product`), or from any table
+:class:`puhui.huiminbao.Product` and ranges (:meth:`DesignGrid.from_product`), or from any table
 of explicit terms (:meth:`DesignGrid.from_frame`).
 """
 
@@ -104,7 +104,7 @@ class DesignGrid:
         K rows describing each design by the values that were varied (one column per axis).
     current : array_like of bool, optional
         Which designs equal the product's current design (marked in plots).
-    product : puhui.products.Product, optional
+    product : puhui.huiminbao.Product, optional
         The product the designs belong to (its price, expenses and target combined ratio are
         used by :func:`puhui.tuning.evaluate.evaluate`).
 
@@ -115,7 +115,7 @@ class DesignGrid:
 
     Examples
     --------
-    >>> from puhui.products import Product, example_product_path
+    >>> from puhui.huiminbao import Product, example_product_path
     >>> product = Product.from_toml(example_product_path())
     >>> grid = DesignGrid.from_product(product, deductible=[10_000, 20_000],
     ...                                payout_ratio=[0.7, 0.8, 0.9],
@@ -174,7 +174,7 @@ class DesignGrid:
 
         Parameters
         ----------
-        product : puhui.products.Product
+        product : puhui.huiminbao.Product
             The product whose other terms are kept.
         deductible, payout_ratio, cap : sequence or mapping, optional
             Healthy 起付线 (yuan), healthy 赔付比例 (fraction), 封顶线 (yuan of payout, both

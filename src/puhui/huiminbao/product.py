@@ -47,55 +47,28 @@ puhui.errors.ParameterError: product: [expenses] has unknown keys: 'comission' (
 from __future__ import annotations
 
 import difflib
-import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from ..data.bounds import Bound, check_fields, describe, raise_all
+from ..data.bounds import check_number as _check_bounded
 from ..errors import ParameterError
+from ..pricing.expenses import EXPENSE_BOUNDS, EXPENSE_LABELS, Expenses
 
 SEGMENTS = ("healthy", "preexisting")
 
 
-@dataclass(frozen=True)
-class Bound:
-    """An interval ``lo … hi`` with open or closed ends (``hi = inf``: no upper bound)."""
-
-    lo: float
-    hi: float = math.inf
-    lo_open: bool = False
-    hi_open: bool = True
-    hint: str = ""
-
-    def holds(self, x: float) -> bool:
-        return (x > self.lo if self.lo_open else x >= self.lo) and (
-            x < self.hi if self.hi_open else x <= self.hi)
-
-    def __str__(self) -> str:
-        if math.isinf(self.hi):
-            return f"{'>' if self.lo_open else '≥'} {self.lo:g}"
-        return (f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}"
-                f"{')' if self.hi_open else ']'}")
-
-
-_SHARE = Bound(0.0, 1.0, hint="a fraction of premium: write 4% as 0.04")
 #: Bounds of every number of a product, by key — the one set used by the file reader and by the
 #: dataclasses (so ``Product(...)``, ``replace`` and ``with_terms`` are held to them too).
 BOUNDS: dict[str, Bound] = {
+    **EXPENSE_BOUNDS,
     "target_combined_ratio": Bound(0.5, 1.5, hi_open=False, hint="write 95% as 0.95"),
     "flat": Bound(0.0, lo_open=True),
     "band_price": Bound(0.0, lo_open=True),
     "age": Bound(0.0, 150.0, hi_open=False),
-    "commission": _SHARE,
-    "admin": _SHARE,
-    "taxes": _SHARE,
-    "protection_fund": _SHARE,
-    "per_member": Bound(0.0),
-    "catastrophe_reserve": _SHARE,
-    "premium_share": _SHARE,
-    "per_claim": Bound(0.0),
     "medical_trend": Bound(-0.5, 0.5, lo_open=True, hint="a yearly rate: write 6% as 0.06"),
     "deductible": Bound(0.0),
     "payout_ratio": Bound(0.0, 1.0, lo_open=True, hi_open=False,
@@ -103,17 +76,10 @@ BOUNDS: dict[str, Bound] = {
     "cap": Bound(0.0, lo_open=True),
 }
 LABELS = {
+    **EXPENSE_LABELS,
     "target_combined_ratio": "target_combined_ratio (目标综合成本率)",
     "flat": "flat (price per member, 元)",
     "band_price": "price (元)",
-    "commission": "commission (手续费及佣金)",
-    "admin": "admin (业务及管理费)",
-    "taxes": "taxes (税金及附加)",
-    "protection_fund": "protection_fund (保险保障基金)",
-    "per_member": "per_member (元 per member)",
-    "catastrophe_reserve": "catastrophe_reserve (大灾准备金)",
-    "premium_share": "premium_share (other share of premium)",
-    "per_claim": "per_claim (元 per claim)",
     "medical_trend": "medical_trend (医疗费用趋势)",
     "deductible": "deductible (起付线)",
     "payout_ratio": "payout_ratio (赔付比例)",
@@ -133,18 +99,10 @@ REQUIRED_TABLES = ("product", "price", "expenses", "lines")
 SEGMENT_KEYS = ("deductible", "payout_ratio", "cap")
 
 
-def _describe(value) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return f"{str(bool(value)).lower()} (a boolean)"
-    if isinstance(value, str):
-        return f"{value!r} (a string: write numbers without quotes)"
-    return f"{value!r} (a {type(value).__name__})"
-
-
 def check_number(value, key: str, *, label: str | None = None) -> float:
     """``value`` as a float if it is a finite number within ``BOUNDS[key]``; else a
-    :class:`ParameterError` naming the key, the bound and the value. Booleans and strings are
-    not numbers.
+    :class:`ParameterError` naming the key, the bound and the value
+    (:func:`puhui.data.bounds.check_number`).
 
     >>> check_number(0.8, "payout_ratio")
     0.8
@@ -153,38 +111,15 @@ def check_number(value, key: str, *, label: str | None = None) -> float:
     ...
     puhui.errors.ParameterError: medical_trend (医疗费用趋势) must be in (-0.5, 0.5), got 6 (a...
     """
-    label = label or LABELS.get(key, key)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (int, float, np.integer, np.floating)):
-        raise ParameterError(f"{label} must be a number, got {_describe(value)}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ParameterError(f"{label} must be a finite number, got {value!r}")
-    bound = BOUNDS[key]
-    if not bound.holds(x):
-        hint = f" ({bound.hint})" if bound.hint and abs(x) > 1 else ""
-        raise ParameterError(f"{label} must be {bound}, got {value!r}{hint}")
-    return x
+    return _check_bounded(value, BOUNDS[key], label or LABELS.get(key, key))
 
 
 def _check_fields(obj, keys: dict[str, str], *, optional: tuple[str, ...] = ()) -> list[str]:
-    """Check the numeric fields of a frozen dataclass (field → bound key), store them as floats
-    and return the problems found (all of them, not only the first)."""
-    problems = []
-    for name, key in keys.items():
-        value = getattr(obj, name)
-        if value is None and name in optional:
-            continue
-        try:
-            object.__setattr__(obj, name, check_number(value, key))
-        except ParameterError as err:
-            problems.append(str(err))
-    return problems
+    return check_fields(obj, keys, check_number, optional=optional)
 
 
-def _raise(problems: list[str]) -> None:
-    if problems:
-        raise ParameterError("; ".join(problems))
+_raise = raise_all
+_describe = describe
 
 
 def _text(value, label: str, *, empty: bool = False) -> list[str]:
@@ -248,76 +183,6 @@ class BenefitLine:
         except KeyError:
             raise ParameterError(f"line {self.name!r} has no terms for segment {segment!r}; "
                                  f"known: {', '.join(self.terms)}") from None
-
-
-#: The shares of premium of :class:`Expenses`, in the order :attr:`Expenses.variable_rate` sums.
-PREMIUM_SHARES = ("commission", "admin", "taxes", "protection_fund", "catastrophe_reserve",
-                  "premium_share")
-
-
-@dataclass(frozen=True)
-class Expenses:
-    """The one expense model (费用假设) of every product family, product-neutral.
-
-    Expenses of a period, for ``N`` policies / members / insured units, premium ``P`` and ``n``
-    claims::
-
-        expenses = v·P + per_member·N + per_claim·n
-        v = commission + admin + taxes + protection_fund + catastrophe_reserve + premium_share
-
-    Shares of premium, each in [0, 1) and together below 1:
-
-    * ``commission`` — 手续费及佣金;
-    * ``admin`` — 业务及管理费 (the part proportional to premium);
-    * ``taxes`` — 税金及附加;
-    * ``protection_fund`` — 保险保障基金;
-    * ``catastrophe_reserve`` — 大灾准备金 (agriculture);
-    * ``premium_share`` — any other share of premium, or all of them when not split (the
-      agriculture and life families give one share).
-
-    Amounts (元, ≥ 0): ``per_member`` per policy / member / insured unit (每单/每人/每亩) and
-    ``per_claim`` per claim (理赔费用, 查勘定损).
-
-    The product file of 惠民保 gives the first five (``[expenses]``); :class:`puhui.agri.Expenses`
-    and :class:`puhui.life.Expenses` are this class under their own keywords (per 亩, per
-    policy). :func:`puhui.pricing.gross_up` turns pure premium into premium with it.
-
-    Examples
-    --------
-    >>> e = Expenses(commission=0.04, admin=0.06, protection_fund=0.008, per_member=2.0)
-    >>> round(e.variable_rate, 3)
-    0.108
-    >>> float(e.amount(members=10, premium=1000.0))      # 0.108·1000 + 2·10
-    128.0
-    """
-
-    commission: float = 0.0
-    admin: float = 0.0
-    taxes: float = 0.0
-    protection_fund: float = 0.0
-    per_member: float = 0.0
-    catastrophe_reserve: float = 0.0
-    premium_share: float = 0.0
-    per_claim: float = 0.0
-
-    def __post_init__(self):
-        _raise(_check_fields(self, {name: name for name in (*PREMIUM_SHARES, "per_member",
-                                                            "per_claim")}))
-        if not self.variable_rate < 1:
-            raise ParameterError(f"{' + '.join(PREMIUM_SHARES)} = {self.variable_rate:g}: "
-                                 "variable expenses must take less than 100% of the premium")
-
-    @property
-    def variable_rate(self) -> float:
-        """Share of premium consumed by variable expenses (综合费用率 before fixed costs)."""
-        return (self.commission + self.admin + self.taxes + self.protection_fund
-                + self.catastrophe_reserve + self.premium_share)
-
-    def amount(self, members, premium, claims=0.0):
-        """Expenses in yuan, ``per_member·N + v·P + per_claim·n`` (broadcasting)."""
-        return (self.per_member * np.asarray(members, float)
-                + self.variable_rate * np.asarray(premium, float)
-                + self.per_claim * np.asarray(claims, float))
 
 
 @dataclass(frozen=True)
@@ -619,3 +484,8 @@ def _read_line(raw, i: int) -> tuple[BenefitLine | None, list[str]]:
     if problems:
         return None, problems
     return BenefitLine(raw["name"], raw.get("zh", ""), terms), []
+
+
+def example_product_path() -> Path:
+    """Path of the bundled 惠民保 product file (``huiminbao_example.toml``)."""
+    return Path(__file__).with_name("huiminbao_example.toml")

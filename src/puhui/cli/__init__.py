@@ -31,7 +31,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
-from .errors import DataError, PuhuiError
+from ..errors import DataError, PuhuiError
 
 #: Exit statuses of :func:`main`.
 EXIT_ERROR, EXIT_INTERNAL, EXIT_SIGINT, EXIT_SIGTERM = 2, 3, 130, 143
@@ -49,7 +49,7 @@ def command(name: str):
 
 def _number_in(bound) -> Callable[[str], float]:
     """An argparse type: a finite number within ``bound`` (a
-    :class:`puhui.products.definition.Bound`), else a one-line usage error (exit status 2)."""
+    :class:`puhui.huiminbao.product.Bound`), else a one-line usage error (exit status 2)."""
     from math import isfinite
 
     def parse(text: str) -> float:
@@ -78,9 +78,10 @@ def _iso_date(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-    from .data.schema import SCHEMAS
-    from .products.definition import BOUNDS, Bound
+    from .. import __version__
+    from ..data.bounds import Bound
+    from ..data.schema import SCHEMAS
+    from ..huiminbao.product import BOUNDS
 
     # Option bounds; the product's own keys (trend, 起付线, 赔付比例) share the product file's.
     trend, deductible, ratio = (_number_in(BOUNDS[k]) for k in ("medical_trend", "deductible",
@@ -187,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from .data import load
+    from ..data import load
 
     related = {}
     if args.policies:
@@ -197,7 +198,7 @@ def _validate(args: argparse.Namespace) -> int:
     sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
     from pathlib import Path
 
-    from .data import read_table, validate
+    from ..data import read_table, validate
 
     df = read_table(args.path, sheet_name=sheet)
     table = validate(df, args.kind, table=Path(args.path).name,
@@ -209,7 +210,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("review")
 def _review(args: argparse.Namespace) -> int:
-    from .huiminbao.workflows import run_review
+    from .huiminbao import run_review
 
     folder = run_review(args.product, args.data, args.out, as_of=args.as_of,
                         ibnr_method=args.ibnr)
@@ -219,7 +220,8 @@ def _review(args: argparse.Namespace) -> int:
 
 @command("tune")
 def _tune(args: argparse.Namespace) -> int:
-    from .huiminbao.workflows import DEFAULT_DEDUCTIBLES, DEFAULT_RATIOS, run_tune
+    from ..huiminbao.tuning import DEFAULT_DEDUCTIBLES, DEFAULT_RATIOS
+    from .huiminbao import run_tune
 
     folder = run_tune(args.product, args.data, args.out, years=args.years, trend=args.trend,
                       deductibles=args.deductible or DEFAULT_DEDUCTIBLES,
@@ -231,7 +233,7 @@ def _tune(args: argparse.Namespace) -> int:
 
 @command("price")
 def _price(args: argparse.Namespace) -> int:
-    from .huiminbao.workflows import run_price
+    from .huiminbao import run_price
 
     folder = run_price(args.product, args.data, args.out, pricing_year=args.pricing_year,
                        trend=args.trend, level=args.level, participation=args.participation,
@@ -242,7 +244,7 @@ def _price(args: argparse.Namespace) -> int:
 
 @command("reprice")
 def _reprice(args: argparse.Namespace) -> int:
-    from .agri.workflows import run_reprice
+    from .agri import run_reprice
 
     path = run_reprice(args.yields, args.out, coverage_levels=args.coverage,
                        detrend=args.detrend, adjustment=args.adjustment,
@@ -254,7 +256,7 @@ def _reprice(args: argparse.Namespace) -> int:
 
 @command("datasets")
 def _datasets(args: argparse.Namespace) -> int:
-    from . import datasets
+    from .. import datasets
 
     if args.action == "list":
         for name, path in datasets.files().items():
@@ -262,8 +264,8 @@ def _datasets(args: argparse.Namespace) -> int:
         return 0
     from pathlib import Path
 
-    from .datasets.store import repo_data_dir
-    from .repro import staged_folder
+    from ..datasets.store import repo_data_dir
+    from ..repro import staged_folder
 
     target = Path(args.out) if args.out is not None else repo_data_dir()
     # the data folder is replaced whole; files regenerate does not write (README) are kept
@@ -276,7 +278,7 @@ def _datasets(args: argparse.Namespace) -> int:
 
 @command("rules")
 def _rules(args: argparse.Namespace) -> int:
-    from .rules.cli import list_books, show_book
+    from .rules import list_books, show_book
 
     if args.action == "list":
         print(list_books(as_of=args.as_of))
@@ -287,7 +289,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 @command("demo")
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from ..demo import run_demo
 
     folder = run_demo(args.out)
     print(f"Report written to {folder}/report.md")
@@ -330,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(message, file=sys.stderr)
         return status
 
-    from .repro import invocation, pinned_threads
+    from ..repro import invocation, pinned_threads
 
     try:
         with invocation(argv, vars(args)), pinned_threads(int(threads) or None):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
-from puhui.products.definition import SEGMENTS, Product
+from puhui.huiminbao.product import SEGMENTS, Product
 
 __all__ = ["MemberPayouts", "member_payouts"]
 
@@ -41,7 +41,7 @@ class MemberPayouts:
     weight : ndarray, shape (n,)
         Member-years (exposure) of each row.
     segment : ndarray of int, shape (n,)
-        Index into :data:`puhui.products.definition.SEGMENTS` (healthy, preexisting).
+        Index into :data:`puhui.huiminbao.product.SEGMENTS` (healthy, preexisting).
     band : ndarray of int, shape (n,)
         Index into ``band_labels``.
     year : ndarray of int, shape (n,)
@@ -110,7 +110,7 @@ def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame
 
     Parameters
     ----------
-    product : puhui.products.Product
+    product : puhui.huiminbao.Product
         Lines and their terms per segment; the age bands when priced by age.
     policies : DataFrame
         One row per member-year: ``policy_id`` (unique), ``segment`` (healthy / preexisting),
@@ -135,7 +135,7 @@ def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame
 
     Examples
     --------
-    >>> from puhui.products import Product, example_product_path
+    >>> from puhui.huiminbao import Product, example_product_path
     >>> product = Product.from_toml(example_product_path())
     >>> pol = pd.DataFrame({"policy_id": ["a", "b"], "segment": ["healthy", "preexisting"],
     ...                     "policy_year": [2025, 2025]})

@@ -23,8 +23,8 @@ import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
 from puhui.experience.member_costs import CostModel
+from puhui.huiminbao.product import SEGMENTS
 from puhui.losses.fit import SeverityFitter
-from puhui.products.definition import SEGMENTS
 
 __all__ = ["CostModelFitter"]
 
@@ -59,7 +59,7 @@ class CostModelFitter:
     ----------
     model_ : puhui.experience.member_costs.CostModel
         ``(q, severity)`` per line × segment and the member-years per segment of the latest
-        year (the portfolio priced by :func:`puhui.pricing.price_from_model`).
+        year (the portfolio priced by :func:`puhui.huiminbao.price_from_model`).
     table_ : DataFrame
         Per line × segment: ``member_years``, ``observed``, ``threshold``, ``sf_threshold``
         (exposure-weighted ``S(t_y)``), ``q``, ``severity_mean`` and the fitted ``params``.

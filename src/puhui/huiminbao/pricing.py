@@ -1,7 +1,7 @@
 """惠民保 price per member (每人保费) from member-level experience or from fitted cost models.
 
 **Experience** (:func:`price_from_experience`). Costs are trended to the pricing year before the
-design is applied (:mod:`puhui.pricing.member_experience`). For each benefit line ``l`` and cell
+design is applied (:mod:`puhui.huiminbao.member_payouts`). For each benefit line ``l`` and cell
 ``c`` = segment × age band (one band ``all`` without bands) the expected payout per member-year
 is the mean over the cell's member-years of all kept years, zeros included::
 
@@ -14,7 +14,7 @@ pricing mix ``π_c`` (default: the member-years of the latest year), giving per 
 (``all`` for a flat price) ``E_g = Σ_{c∈g} π_c Σ_l E_lc / Σ_{c∈g} π_c``.
 
 **Model** (:func:`price_from_model`). For each line × segment a fitted law of the annual cost
-(probability ``q`` of a cost × severity, :class:`puhui.pricing.cost_model.CostModelFitter`)
+(probability ``q`` of a cost × severity, :class:`puhui.huiminbao.cost_model.CostModelFitter`)
 gives ``E_ls = q · r (LEV(d + C/r) − LEV(d))`` (:func:`puhui.losses.expected_payout`).
 
 **Loadings** (:mod:`puhui.pricing.loading`): the risk margin ``M`` per member from the portfolio's
@@ -35,13 +35,13 @@ import pandas as pd
 from puhui.benefits.benefit import Benefit
 from puhui.credibility import BuhlmannStraub
 from puhui.errors import ParameterError
+from puhui.huiminbao.member_payouts import member_payouts
+from puhui.huiminbao.pricing_result import PricingResult
+from puhui.huiminbao.product import SEGMENTS, Product
 from puhui.losses.aggregate_dist import ApproxAggregate
 from puhui.losses.payout import expected_payout, payout_probability
 from puhui.pricing.loading import BASES, gross_premium, risk_margin
-from puhui.pricing.member_experience import member_payouts
 from puhui.pricing.portfolio import experience_aggregate, model_aggregate
-from puhui.pricing.result import PricingResult
-from puhui.products.definition import SEGMENTS, Product
 from puhui.ratios.definitions import expected_combined_ratio
 from puhui.ratios.exceedance import exceedance_probability
 
@@ -52,7 +52,7 @@ CREDIBILITY = (None, "buhlmann_straub")
 
 def _check_common(product, basis):
     if not isinstance(product, Product):
-        raise ParameterError("product: expected a puhui.products.Product")
+        raise ParameterError("product: expected a puhui.huiminbao.Product")
     if basis not in BASES:
         raise ParameterError(f"basis: use one of {BASES}, got {basis!r}")
 
@@ -188,12 +188,12 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
 
     Parameters
     ----------
-    product : puhui.products.Product
+    product : puhui.huiminbao.Product
         Design (lines × segments), expenses, target combined ratio, medical trend, flat or
         age-banded price.
     policies, costs : DataFrame
         Member-years and their annual covered costs (see
-        :func:`puhui.pricing.member_experience.member_payouts`).
+        :func:`puhui.huiminbao.member_payouts.member_payouts`).
     pricing_year : int, optional
         Year priced; costs are trended to it (default: last policy year + 1).
     trend : float, optional
@@ -229,7 +229,7 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
     Examples
     --------
     >>> import puhui.datasets as ds
-    >>> from puhui.products import Product, example_product_path
+    >>> from puhui.huiminbao import Product, example_product_path
     >>> data = ds.load_huiminbao()
     >>> res = price_from_experience(Product.from_toml(example_product_path()), data.policies,
     ...                             data.costs)
@@ -308,7 +308,7 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
 
     Parameters
     ----------
-    product : puhui.products.Product
+    product : puhui.huiminbao.Product
         A flat-priced product (a model per age band is not offered here).
     model : puhui.experience.member_costs.CostModel
         The law of a member's annual cost on each line × segment (zeros included), e.g.
@@ -326,7 +326,7 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
     Examples
     --------
     >>> from scipy import stats
-    >>> from puhui.products import Product, example_product_path
+    >>> from puhui.huiminbao import Product, example_product_path
     >>> from puhui.experience.member_costs import CostModel
     >>> product = Product.from_toml(example_product_path())
     >>> laws = {(ln.name, s): (0.1, stats.lognorm(1.0, scale=4000.0))

@@ -2,19 +2,18 @@
 do when the price moves (the anti-selection scenario calibrated to the book).
 
 Used by ``puhui price`` and ``puhui demo``; the numbers are those of
-:func:`puhui.pricing.price_from_experience`, :func:`puhui.pricing.equilibrium_price` and
+:func:`puhui.huiminbao.price_from_experience`, :func:`puhui.pricing.equilibrium_price` and
 :func:`puhui.pricing.spiral`.
 """
 
 from __future__ import annotations
 
 from puhui.errors import ParameterError
-from puhui.products import Product
+from puhui.huiminbao.pricing_result import PricingResult
+from puhui.huiminbao.product import Product
+from puhui.pricing.participation import equilibrium_price, spiral
+from puhui.pricing.participation_calibration import Calibration, default_scenario
 from puhui.report import Report
-
-from .participation import equilibrium_price, spiral
-from .participation_calibration import Calibration, default_scenario
-from .result import PricingResult
 
 __all__ = ["scenario_for", "add_pricing"]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..agri.batch import reprice
 from ..data import load
 from ..errors import ParameterError
 from ..report import csv_bytes
 from ..repro import Manifest, check_output_file, write_file_with_manifest
-from .batch import reprice
 
 
 def run_reprice(yields_path, out_path, *, coverage_levels=(0.7, 0.8, 0.9),

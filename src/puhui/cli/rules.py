@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import ParameterError
-from .book import Rulebook, _near, load_rulebook, rulebook, rulebooks
+from ..rules.book import Rulebook, _near, load_rulebook, rulebook, rulebooks
 
 
 def _width(text: str) -> int:
