@@ -17,7 +17,14 @@ from puhui.agri.density import (
     loo_loglik,
     normal_shortfall,
 )
-from puhui.agri.trend import adjust_yields, fit_trend, heteroscedasticity_beta
+from puhui.agri.trend import (
+    TREND_METHODS,
+    adjust_yields,
+    batch_adjust,
+    batch_trend,
+    fit_trend,
+    heteroscedasticity_beta,
+)
 from puhui.agri.yield_model import YieldModel
 from puhui.errors import ParameterError
 
@@ -63,7 +70,7 @@ def test_empirical_rate_by_hand():
     assert m.premium_rate(0.95) == pytest.approx(0.56 / 98.8, rel=1e-12)
 
 
-def test_quadratic_and_loess_use_statsmodels():
+def test_quadratic_and_loess_match_numpy_and_statsmodels():
     rng = np.random.default_rng(5)
     years = np.arange(1970, 2012)
     y = 80 + 1.5 * (years - 1970) + 0.02 * (years - 1970) ** 2 + rng.normal(0, 8, years.size)
@@ -84,6 +91,76 @@ def test_robust_trend_resists_an_outlier():
     rob = fit_trend(years, y, "robust")
     truth = 300 + 5.0 * 30
     assert abs(rob.expected - truth) < 5 < abs(ols.expected - truth)
+
+
+def _panel(seed, cells, n_years, missing):
+    """Random yield histories on a common year axis, NaN for missing years (≥ 6 kept a row)."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(1990, 1990 + n_years, dtype=float)
+    t = years - years[0]
+    Y = (rng.uniform(200, 600, (cells, 1)) + rng.normal(4, 3, (cells, 1)) * t
+         + rng.normal(0, 1, (cells, 1)) * 0.05 * t * t
+         + rng.normal(0, 1, (cells, n_years)) * rng.uniform(5, 60, (cells, 1)))
+    Y[rng.random(Y.shape) < 0.15] *= 0.4                       # disaster years (robust, loess)
+    gone = rng.random(Y.shape) < missing
+    gone[:, :6] = False                                        # every row keeps ≥ 6 years
+    return years, np.where(gone, np.nan, np.abs(Y))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_years=st.integers(6, 30),
+       missing=st.sampled_from([0.0, 0.2, 0.4]), frac=st.sampled_from([2 / 3, 0.5, 1.0]))
+def test_one_series_is_the_batch_fitter_on_one_row(seed, n_years, missing, frac):
+    # fit_trend (one series) and batch_trend (a panel with gaps) are one fitter: every method
+    # gives the same trend, rating-year value and adjusted yields to 1e-12
+    years, Y = _panel(seed, 4, n_years, missing)
+    T = np.array([years[-1] + 1, years[-1] + 1, years[-1] + 3, years[-1]])
+    for method in TREND_METHODS:
+        fitted, expected = batch_trend(Y, years, method, T, frac=frac)
+        adjusted, beta = batch_adjust(Y, fitted, expected, "multiplicative")
+        for c in range(len(Y)):
+            ok = ~np.isnan(Y[c])
+            if np.isnan(expected[c]):      # loess: < 2 weighted years at T; one series says so
+                assert method == "loess"
+                with pytest.raises(ParameterError, match="larger frac"):
+                    fit_trend(years[ok], Y[c, ok], method, rating_year=T[c], frac=frac)
+                continue
+            one = fit_trend(years[ok], Y[c, ok], method, rating_year=T[c], frac=frac)
+            np.testing.assert_allclose(one.fitted, fitted[c, ok], rtol=1e-12, atol=1e-9)
+            assert one.expected == pytest.approx(expected[c], rel=1e-12, abs=1e-9)
+            assert np.all(np.isnan(fitted[c, ~ok]))
+            if np.all(one.fitted > 0) and one.expected > 0:
+                np.testing.assert_allclose(adjust_yields(one, "multiplicative")[0],
+                                           adjusted[c, ok], rtol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_years=st.integers(7, 40),
+       frac=st.sampled_from([2 / 3, 0.4, 1.0]))
+def test_trend_methods_equal_statsmodels_and_numpy(seed, n_years, frac):
+    # the independent references: numpy least squares, statsmodels RLM (Huber) and lowess
+    years, Y = _panel(seed, 1, n_years, 0.0)
+    y = Y[0]
+    T = years[-1] + 1
+    for method, degree in (("none", 0), ("linear", 1), ("quadratic", 2)):
+        t = fit_trend(years, y, method)
+        coef = np.polyfit(years - T, y, degree)
+        assert t.expected == pytest.approx(coef[-1], rel=1e-10)
+        np.testing.assert_allclose(t.fitted, np.polyval(coef, years - T), rtol=1e-10)
+    X = np.vander((years - T) / 10.0, 2, increasing=True)
+    rlm = sm.RLM(y, X, M=sm.robust.norms.HuberT()).fit()
+    rob = fit_trend(years, y, "robust")
+    np.testing.assert_allclose(rob.params, rlm.params, rtol=1e-9)
+    lowess = sm.nonparametric.lowess
+    at_T = lowess(y, years, frac=frac, xvals=np.array([T]))[0]
+    if np.isnan(at_T):               # fewer than two weighted years at T: refused, not NaN
+        with pytest.raises(ParameterError, match="larger frac"):
+            fit_trend(years, y, "loess", frac=frac)
+        return
+    lo = fit_trend(years, y, "loess", frac=frac)
+    np.testing.assert_allclose(lo.fitted, lowess(y, years, frac=frac, return_sorted=False),
+                               rtol=1e-12)
+    assert lo.expected == pytest.approx(at_T, rel=1e-12)
 
 
 def test_heteroscedasticity_beta_recovers_a_planted_exponent():

@@ -7,12 +7,21 @@ import warnings
 import matplotlib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from puhui.errors import ParameterError
 from puhui.losses.fit import SeverityFitter
 from puhui.losses.fit_compare import compare_fits
-from puhui.losses.fit_gof import ad_statistic, gof_statistics, kaplan_meier, ks_statistic, pit
+from puhui.losses.fit_gof import (
+    ad_statistic,
+    gof_statistics,
+    kaplan_meier,
+    ks_statistic,
+    pit,
+    product_limit,
+)
 from puhui.losses.fit_likelihood import as_severity_data
 from puhui.losses.fit_plots import plotting_positions, pp_plot, qq_plot
 
@@ -49,6 +58,113 @@ def test_weighted_kaplan_meier_matches_lifelines():
     km = lifelines.KaplanMeierFitter().fit(t, event_observed=event, weights=w)
     ref = 1.0 - km.survival_function_at_times(times).to_numpy()
     assert np.allclose(cdf, ref, rtol=1e-10, atol=1e-12)
+
+
+# 6-MP arm of the Freireich et al. (1963) leukaemia trial, remission weeks, 0 = censored.
+# Klein & Moeschberger, Survival Analysis (2nd ed. 2003), Table 4.1A: Ŝ(t) and its Greenwood
+# standard error at the seven relapse times.
+SIX_MP_WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+SIX_MP_RELAPSE = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+SIX_MP_TABLE = {6: (0.857, 0.076), 7: (0.807, 0.087), 10: (0.753, 0.096), 13: (0.690, 0.107),
+                16: (0.627, 0.114), 22: (0.538, 0.128), 23: (0.448, 0.135)}
+
+
+def test_product_limit_reproduces_the_published_6mp_table():
+    pl = product_limit(SIX_MP_WEEKS, SIX_MP_RELAPSE)
+    rows = pl.events > 0
+    assert pl.time[rows].tolist() == list(SIX_MP_TABLE)
+    s_pub, se_pub = np.array(list(SIX_MP_TABLE.values())).T
+    np.testing.assert_allclose(pl.survival[rows], s_pub, atol=5e-4)      # 3 decimals printed
+    np.testing.assert_allclose(pl.survival[rows] * np.sqrt(pl.greenwood[rows]), se_pub,
+                               atol=5e-4)
+    # by hand: 21 at risk and 3 relapses at week 6 (the censored 6 is at risk: events first),
+    # 17 at risk and 1 relapse at week 7
+    assert pl.survival[0] == pytest.approx(18 / 21, rel=1e-15)
+    assert pl.sf(7.5) == pytest.approx(18 / 21 * 16 / 17, rel=1e-15)
+    assert pl.at_risk[rows].tolist() == [21, 17, 15, 12, 11, 7, 6]
+    assert pl.median() == 23.0  # Ŝ first falls to ≤ 1/2 at 23 weeks (0.448)
+    times, cdf = kaplan_meier(SIX_MP_WEEKS, SIX_MP_RELAPSE)
+    np.testing.assert_array_equal(cdf, 1 - pl.survival[rows])
+
+
+def _lifelines_km(t, event, entry, weights, alpha=0.05):
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter(alpha=alpha).fit(t, event, entry=entry, weights=weights)
+
+
+def test_product_limit_equals_lifelines_with_left_truncation_weights_and_ties():
+    pytest.importorskip("lifelines")
+    rng = np.random.default_rng(7)
+    n = 600
+    entry = rng.uniform(0, 3, n).round(1)
+    t = np.maximum(entry + rng.exponential(4.0, n), entry + 0.1).round(1)   # ties on purpose
+    event = rng.uniform(size=n) < 0.75
+    w = rng.integers(1, 4, n).astype(float)      # whole weights: lifelines' variance needs them
+    t[:20] = entry[:20]                          # censored at entry: never at risk
+    event[:20] = False
+    pl = product_limit(t, event, w, entry=entry)
+    ref = _lifelines_km(t, event, entry, w, alpha=0.1)
+    np.testing.assert_array_equal(pl.time, ref.survival_function_.index.to_numpy(float))
+    np.testing.assert_allclose(pl.survival, ref.survival_function_.iloc[:, 0], rtol=1e-12,
+                               atol=1e-15)
+    lo, hi = pl.confidence_interval(0.1)
+    np.testing.assert_allclose(lo, ref.confidence_interval_.iloc[:, 0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(hi, ref.confidence_interval_.iloc[:, 1], rtol=1e-12, atol=1e-15)
+    et = ref.event_table
+    np.testing.assert_array_equal(pl.events, et["observed"])
+    np.testing.assert_array_equal(pl.censored, et["censored"])
+    np.testing.assert_array_equal(pl.entered, et["entrance"])
+    # lifelines' at_risk counts the entries at t_j; the product's risk set does not
+    np.testing.assert_array_equal(pl.at_risk[1:], (et["at_risk"] - et["entrance"]).to_numpy()[1:])
+    assert pl.median() == ref.median_survival_time_
+
+
+@settings(max_examples=30)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(1, 6), st.booleans(),
+                          st.integers(1, 3)), min_size=1, max_size=25))
+def test_whole_weights_are_repeated_lives(rows):
+    # a weight k is k identical lives; entry < exit (an event exactly at entry is refused)
+    entry = np.array([r[0] for r in rows], float)
+    t = entry + np.array([r[1] for r in rows], float)
+    event = np.array([r[2] for r in rows])
+    w = np.array([r[3] for r in rows])
+    try:
+        weighted = product_limit(t, event, w.astype(float), entry=entry)
+    except ParameterError as err:              # lifelines' early-gap guard: the same for both
+        with pytest.raises(ParameterError, match="under observation"):
+            product_limit(np.repeat(t, w), np.repeat(event, w), entry=np.repeat(entry, w))
+        assert "under observation" in str(err)
+        return
+    repeated = product_limit(np.repeat(t, w), np.repeat(event, w), entry=np.repeat(entry, w))
+    np.testing.assert_array_equal(weighted.time, repeated.time)
+    np.testing.assert_allclose(weighted.survival, repeated.survival, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(weighted.greenwood, repeated.greenwood, rtol=1e-14, atol=0)
+    # and the curve is a survival function: starts ≤ 1, never rises, stays ≥ 0
+    assert np.all(np.diff(weighted.survival) <= 0) and weighted.survival.min() >= 0
+    # without truncation (all enter before the first exit) the risk set is every exit ≥ t
+    free = product_limit(t, event, w.astype(float))
+    early = product_limit(t, event, w.astype(float), entry=np.full(t.size, -1.0))
+    np.testing.assert_array_equal(free.survival, early.survival[1:])
+
+
+def test_product_limit_refuses_bad_input():
+    with pytest.raises(ParameterError, match="≤ the exit"):
+        product_limit([1.0, 2.0], [True, True], entry=[0.0, 3.0])
+    with pytest.raises(ParameterError, match="entry time"):
+        product_limit([1.0, 2.0], [True, True], entry=[0.0, 2.0])
+    with pytest.raises(ParameterError, match="weights"):
+        product_limit([1.0, 2.0], [True, True], [1.0, -1.0])
+    with pytest.raises(ParameterError, match="NaN"):
+        product_limit([1.0, np.nan], [True, True])
+    with pytest.raises(ParameterError, match="same length"):
+        product_limit([1.0, 2.0], [True])
+    with pytest.raises(ParameterError, match="alpha"):
+        product_limit([1.0, 2.0], [True, True]).confidence_interval(1.5)
+    # nobody under observation early while later lives enter (lifelines raises here too)
+    with pytest.raises(ParameterError, match="under observation"):
+        product_limit([1.0, 5.0, 6.0, 7.0], [True, True, True, True],
+                      entry=[0.0, 4.0, 4.0, 4.0])
 
 
 # ------------------------------------------------------------------------ KS and AD statistics

@@ -38,6 +38,23 @@ def test_example_product_matches_the_bundled_filing():
     assert p.price() == 109.0
 
 
+def test_segments_come_from_the_product_file_and_the_basis_agrees():
+    """The bundled product's segments are those its file's lines define (healthy first); the
+    generator's basis has factors and a filed design for exactly these, in this order."""
+    from puhui.datasets import huiminbao_basis as basis
+
+    p = Product.from_toml(example_product_path())
+    assert p.segments == ("healthy", "preexisting")
+    assert tuple(basis.SEGMENT_FREQUENCY_FACTOR) == tuple(basis.SEGMENT_SEVERITY_FACTOR) \
+        == p.segments
+    assert all(tuple(basis.DESIGN[line.name]) == p.segments for line in p.lines)
+    # a product file with one segment only: the product has that one
+    doc = {"product": {"code": "T", "target_combined_ratio": 0.9}, "price": {"flat": 50.0},
+           "expenses": {}, "lines": [{"name": "a", "healthy": {"deductible": 0,
+                                                               "payout_ratio": 0.5}}]}
+    assert Product.from_dict(doc).segments == ("healthy",)
+
+
 def test_age_banded_price_and_terms(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text(TOML, encoding="utf-8")

@@ -55,9 +55,7 @@ def test_wrappers_equal_lifelines_by_group():
     for g in ("a", "b"):
         s = d[d.group == g]
         ref = KaplanMeierFitter(alpha=0.1).fit(s["exit"], s["death"], entry=s["entry"])
-        mine = km.table[km.table.group == g]
-        np.testing.assert_allclose(mine["estimate"], ref.survival_function_.iloc[:, 0])
-        np.testing.assert_allclose(mine["lower"], ref.confidence_interval_.iloc[:, 0])
+        _same_as_lifelines(km.table[km.table.group == g], ref)
         assert km.summary().set_index("group").loc[g, "median"] == pytest.approx(
             ref.median_survival_time_)
         ref_na = NelsonAalenFitter().fit(s["exit"], s["death"], entry=s["entry"])
@@ -66,6 +64,40 @@ def test_wrappers_equal_lifelines_by_group():
     ax = km.plot()
     assert len(ax.get_lines()) == 2
     plt.close("all")
+
+
+def _same_as_lifelines(mine, ref):
+    """A Kaplan–Meier table (puhui's product_limit) equals lifelines' fit to 1e-12."""
+    np.testing.assert_array_equal(mine["time"], ref.survival_function_.index.to_numpy(float))
+    np.testing.assert_allclose(mine["estimate"], ref.survival_function_.iloc[:, 0],
+                               rtol=1e-12, atol=1e-15)
+    for col, i in (("lower", 0), ("upper", 1)):
+        np.testing.assert_allclose(mine[col], ref.confidence_interval_.iloc[:, i], rtol=1e-12,
+                                   atol=1e-15)
+    et = ref.event_table
+    for col in ("at_risk", "observed", "censored", "entrance"):
+        np.testing.assert_array_equal(mine[col], et[col])
+
+
+def test_curves_without_entry_equal_lifelines_with_ties_and_events_at_zero():
+    # no entry column: lifelines lets everyone enter at 0 and counts deaths at t = 0 at risk
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"t": rng.integers(0, 15, 300).astype(float),
+                      "e": rng.random(300) < 0.7})
+    km = kaplan_meier(d, duration="t", event="e", alpha=0.2)
+    ref = KaplanMeierFitter(alpha=0.2).fit(d["t"], d["e"])
+    _same_as_lifelines(km.table, ref)
+    assert km.summary()["median"].iloc[0] == ref.median_survival_time_
+    later = d.assign(t=d["t"] + 1.0)       # no exit at 0: a row at 0 with S = 1 opens the curve
+    _same_as_lifelines(kaplan_meier(later, duration="t", event="e").table,
+                       KaplanMeierFitter().fit(later["t"], later["e"]))
+
+
+def test_too_few_early_entries_are_refused():
+    # lifelines raises StatError here; puhui says what is wrong with the data
+    d = pd.DataFrame({"t": [1.0, 5.0, 6.0, 7.0], "e": [1, 1, 1, 1], "w": [0.0, 4.0, 4.0, 4.0]})
+    with pytest.raises(ParameterError, match="under observation just after t = 1"):
+        kaplan_meier(d, duration="t", event="e", entry="w")
 
 
 def test_bad_survival_input_listed():

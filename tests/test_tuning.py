@@ -19,9 +19,10 @@ from puhui.huiminbao import Product, example_product_path
 from puhui.tuning import moments as moments_mod
 from puhui.tuning.costs import CostModel, MemberCosts
 from puhui.tuning.evaluate import evaluate
-from puhui.tuning.grid import SEGMENTS, DesignGrid
+from puhui.tuning.grid import DesignGrid
 
 LINES = ("in_catalogue", "out_of_catalogue", "special_drugs")
+SEGMENTS = ("healthy", "preexisting")  # the bundled product's (checked below)
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,22 @@ def test_grid_from_product_resolves_every_term(product):
     assert d[["deductible", "payout_ratio"]].iloc[-1].tolist() == [20_000, 0.8]
 
 
+def test_grid_segments_are_the_products(product):
+    grid = DesignGrid.from_product(product, deductible=[10_000, 15_000])
+    assert product.segments == grid.segments == SEGMENTS
+    assert grid.take([0]).segments == DesignGrid.current_design(product).segments == SEGMENTS
+    assert DesignGrid.from_frame(product, grid.designs).segments == SEGMENTS
+    # a grid built by hand names its segments; the default is the 惠民保 pair
+    one = DesignGrid(["a"], [[[[0.0, 0.5, np.inf]]]], segments=["all"])
+    assert one.segments == ("all",) and list(one.designs.columns[-3:]) == [
+        "a.all.deductible", "a.all.payout_ratio", "a.all.cap"]
+    assert DesignGrid(["a"], np.tile([0.0, 0.5, np.inf], (1, 1, 2, 1))).segments == SEGMENTS
+    with pytest.raises(ParameterError, match=r"expected shape \(K, 1, 1, 3\)"):
+        DesignGrid(["a"], np.tile([0.0, 0.5, np.inf], (1, 1, 2, 1)), segments=["all"])
+    with pytest.raises(ParameterError, match="without '.'"):
+        DesignGrid(["a"], [[[[0.0, 0.5, np.inf]]]], segments=["a.b"])
+
+
 def test_grid_contains_current_design_without_duplicate(product):
     grid = DesignGrid.from_product(product, deductible=[10_000, 20_000], payout_ratio=[0.8, 0.9],
                                    lines=["in_catalogue"])
@@ -156,19 +173,33 @@ def test_member_costs_from_tables_pivots_and_trends():
     assert mc.members() == {"healthy": 2.0, "preexisting": 0.5}
     only = MemberCosts.from_tables(policies, costs, lines=["x", "y"], policy_year=2025)
     assert only.members() == {"healthy": 1.0, "preexisting": 0.5}
-    with pytest.raises(ParameterError, match="not in policies"):
+    # bad rows are DataErrors naming the table, the row and the value (cost_table's checks)
+    with pytest.raises(DataError, match=r"costs, column 'policy_id', row 1: \[unknown_id\].*'a'"):
         MemberCosts.from_tables(policies.iloc[1:], costs)
-    with pytest.raises(ParameterError, match=r"\['y'\] are not among"):
+    with pytest.raises(DataError, match=r"row 3: \[unknown_value\] not one of the lines: \['x'\]; "
+                                        r"filter the costs table first.*\(value: 'y'\)"):
         MemberCosts.from_tables(policies, costs, lines=["x"])
+    with pytest.raises(DataError, match=r"policies, column 'segment', row 2: \[unknown_value\] "
+                                        r"not a segment of product T: \['healthy'\].*'preexisting'"):
+        MemberCosts.from_tables(policies, costs, segments=["healthy"], owner="product T")
 
 
 def test_member_costs_validation():
     with pytest.raises(DataError, match="row 2"):
         MemberCosts([[0.0], [-1.0]], lines=["x"], segment=["healthy", "healthy"])
-    with pytest.raises(ParameterError, match="unknown values"):
-        MemberCosts([[0.0]], lines=["x"], segment=["sick"])
+    with pytest.raises(DataError, match=r"segment, row 1: \[unknown_value\] not one of the "
+                                        r"segments: \['healthy', 'preexisting'\] \(value: 'sick'\)"):
+        MemberCosts([[0.0]], lines=["x"], segment=["sick"], segments=SEGMENTS)
+    with pytest.raises(DataError, match=r"segment, row 2: \[missing\]"):
+        MemberCosts([[0.0], [0.0]], lines=["x"], segment=["healthy", None])
     with pytest.raises(ParameterError, match="one name per"):
         MemberCosts([[0.0, 1.0]], lines=["x"], segment=["healthy"])
+    # without segments=, the segments found, sorted (any product's names)
+    mc = MemberCosts([[1.0], [2.0], [3.0]], lines=["x"], segment=["sick", "healthy", "sick"])
+    assert mc.segments == ("healthy", "sick") and mc.members() == {"healthy": 1.0, "sick": 2.0}
+    assert mc.matrix("sick")[0].ravel().tolist() == [1.0, 3.0]
+    with pytest.raises(ParameterError, match="not among the costs' segments"):
+        mc.matrix("preexisting")
 
 
 # -- evaluation against brute force --------------------------------------------------------------

@@ -1,13 +1,12 @@
-"""Vectorised trend fits and premium rates for many yield series at once (cells × years).
+"""Vectorised premium rates for many yield series at once (cells × years).
 
 Every function here takes a panel ``Y`` of shape (cells, years) with NaN for a missing year and
 works on all rows together — no Python loop per cell. The single-series reference is
 :class:`puhui.agri.YieldModel` (statsmodels, scipy); the tests check both agree cell by cell.
 
-* Polynomial trends: weighted least squares on the normal equations, one small (p × p) system
-  per cell solved together by ``numpy.linalg.solve`` (weights 0 mark missing years).
-* Robust trend: the IRLS of statsmodels ``RLM`` (Huber t = 1.345, MAD scale about 0, stop when
-  the deviance moves by ≤ 1e-8 or after 50 iterations), reproduced step by step for all cells.
+* Trends and adjustments: :func:`puhui.agri.trend.batch_trend` and
+  :func:`puhui.agri.trend.batch_adjust` (the one trend fitter, which ``fit_trend`` also runs),
+  available here as ``batch_trend`` and ``adjust``.
 * Empirical rates: each row sorted once, prefix sums, then for each guarantee c the shortfall
   k·c − (sum of the k yields below c) over n.
 * Kernel rates: the closed form of :func:`puhui.agri.density.kde_layer` on a
@@ -21,112 +20,17 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gamma as gamma_fn
 from scipy.special import gammainc, ndtr
-from scipy.stats import norm
 
 from .density import golden_cv_bandwidth, kde_layer, rule_bandwidth
-from .trend import _SPAN, TREND_METHODS
+from .trend import batch_adjust as adjust
+from .trend import batch_trend as batch_trend
 
+__all__ = ["BATCH_TRENDS", "adjust", "bandwidths", "batch_trend", "empirical_rates",
+           "kernel_rates", "lognormal_rates", "weibull_rates", "weibull_shape"]
+
+#: The trends the batch pricing offers (``reprice``, ``detrended_panel``); ``batch_trend``
+#: also fits ``"loess"`` (for ``fit_trend``), which these callers do not expose.
 BATCH_TRENDS = ("none", "linear", "quadratic", "robust")
-_HUBER_T = 1.345
-_MAD_C = float(norm.ppf(0.75))
-
-
-def design(years, rating_year) -> np.ndarray:
-    """(cells, years, 1) scaled years s = (year − T_cell)/10, for polynomial designs."""
-    return (np.asarray(years, float)[None, :] - np.asarray(rating_year, float)[:, None]) / _SPAN
-
-
-def _wls(X, Y0, W):
-    XW = X * W[:, :, None]
-    A = np.swapaxes(XW, 1, 2) @ X
-    b = np.einsum("cnp,cn->cp", XW, Y0)
-    return np.linalg.solve(A, b[..., None])[..., 0]
-
-
-def batch_trend(Y, years, method, rating_year):
-    """Trend fitted values (cells, years) and rating-year values (cells,) for every row of ``Y``.
-
-    ``method`` is one of ``BATCH_TRENDS``; ``rating_year`` has one entry per cell.
-    """
-    mask = ~np.isnan(Y)
-    Y0 = np.where(mask, Y, 0.0)
-    W = mask.astype(float)
-    s = design(years, rating_year)
-    X = s[:, :, None] ** np.arange(TREND_METHODS[method])[None, None, :]
-    params = _wls(X, Y0, W)
-    if method == "robust":
-        params = _irls_huber(X, Y0, mask, params)
-    fitted = np.einsum("cnp,cp->cn", X, params)
-    return np.where(mask, fitted, np.nan), params[:, 0]
-
-
-def _huber_rho(z):
-    a = np.abs(z)
-    return np.where(a <= _HUBER_T, 0.5 * z * z, a * _HUBER_T - 0.5 * _HUBER_T ** 2)
-
-
-def _irls_huber(X, Y0, mask, params, tol=1e-8, maxiter=50):
-    """statsmodels ``RLM(M=HuberT()).fit()`` for all cells at once (see the module notes)."""
-    p = X.shape[2]
-    df = mask.sum(axis=1) - p
-
-    resid, scale, dev_prev = _irls_state(X, Y0, mask, params, mask.astype(float), df)
-    active = np.ones(len(params), bool)
-    for iteration in range(2, maxiter + 1):
-        active &= scale > 0          # statsmodels stops on a perfect fit
-        if not active.any():
-            break
-        idx = np.flatnonzero(active)
-        az = np.abs(resid[idx] / scale[idx, None])
-        with np.errstate(divide="ignore"):
-            w = np.where(mask[idx], np.where(az <= _HUBER_T, 1.0, _HUBER_T / az), 0.0)
-        new = _wls(X[idx], Y0[idx], w)
-        r_i, s_i, d_i = _irls_state(X[idx], Y0[idx], mask[idx], new, w, df[idx])
-        params[idx], resid[idx], scale[idx] = new, r_i, s_i
-        done = (np.abs(d_i - dev_prev[idx]) <= tol) | (iteration >= maxiter)
-        dev_prev[idx] = d_i
-        active[idx[done]] = False
-    return params
-
-
-def _irls_state(X, Y0, mask, par, w, df):
-    """Residuals, MAD scale and deviance Σρ(r / WLS scale) after a (weighted) fit."""
-    resid = np.where(mask, Y0 - np.einsum("cnp,cp->cn", X, par), 0.0)
-    wls_scale = (w * resid * resid).sum(axis=1) / df
-    scale = np.nanmedian(np.where(mask, np.abs(resid), np.nan), axis=1) / _MAD_C
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dev = np.where(mask, _huber_rho(resid / wls_scale[:, None]), 0.0).sum(axis=1)
-    return resid, scale, dev
-
-
-def heteroscedasticity_beta(resid, fitted):
-    """Per-row slope of ln e² on ln ŷ (Harri et al. 2011); NaN where undefined."""
-    mask = ~np.isnan(resid)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(mask, np.log(fitted), np.nan)
-        y = np.where(mask, np.log(resid * resid), np.nan)
-        xm = np.nanmean(x, axis=1, keepdims=True)
-        ym = np.nanmean(y, axis=1, keepdims=True)
-        sxx = np.nansum((x - xm) ** 2, axis=1)
-        beta = np.nansum((x - xm) * (y - ym), axis=1) / sxx
-    spread = np.nanmax(x, axis=1) - np.nanmin(x, axis=1)     # a constant trend has no slope
-    bad = ~(spread > 0) | ~np.isfinite(beta)
-    return np.where(bad, np.nan, beta)
-
-
-def adjust(Y, fitted, expected, adjustment):
-    """Adjusted yields ỹ (cells, years) and the β used per cell (NaN where undefined)."""
-    e = Y - fitted
-    T = expected[:, None]
-    if adjustment == "additive":
-        return T + e, np.zeros(len(Y))
-    if adjustment == "multiplicative":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return T * Y / fitted, np.full(len(Y), 2.0)
-    beta = heteroscedasticity_beta(e, fitted) if adjustment == "heteroscedastic" \
-        else np.full(len(Y), float(adjustment))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return T + e * (T / fitted) ** (beta[:, None] / 2.0), beta
 
 
 def empirical_rates(adjusted, guarantee):

@@ -43,7 +43,6 @@ YEARS = (2023, 2024, 2025)
 BASE_YEAR = 2023
 PRICES = {2023: 89.0, 2024: 99.0, 2025: 109.0}  # flat price per member (元), one per year
 LINES = ("in_catalogue", "out_of_catalogue", "special_drugs")
-SEGMENTS = ("healthy", "preexisting")
 AGE_BANDS = ((18, 39), (40, 49), (50, 59), (60, 69), (70, 79), (80, 95))
 AGE_BAND_LABELS = tuple(f"{lo}-{hi}" if hi < 95 else f"{lo}+" for lo, hi in AGE_BANDS)
 MIN_AGE, MAX_AGE = 18, 95
@@ -77,6 +76,9 @@ COST_FREQUENCY = {
     "special_drugs": (0.0016, 0.0032, 0.0048, 0.0072, 0.0096, 0.0096),
 }
 SEVERITY_AGE_FACTOR = (0.80, 0.90, 1.00, 1.10, 1.20, 1.25)
+#: Basis factors per segment (人群) of the bundled product: its segments are those of its
+#: product file (``Product.segments``, healthy / 既往症), which a test checks against these keys
+#: and :data:`DESIGN`'s; the basis holds no list of its own.
 SEGMENT_FREQUENCY_FACTOR = {"healthy": 1.0, "preexisting": 1.8}
 SEGMENT_SEVERITY_FACTOR = {"healthy": 1.0, "preexisting": 1.3}
 SEVERITY_LEVEL = 0.90  # g: overall level, set so the 2023 basis loss ratio at 89 元 is ~85%

@@ -1,11 +1,15 @@
-"""Survival curves for experience studies (生存分析), thin wrappers on lifelines.
+"""Survival curves for experience studies (生存分析) from a table of lives.
 
-* :func:`kaplan_meier` / :func:`nelson_aalen` — product-limit survival ``Ŝ(t) = Π_{tⱼ ≤ t}
-  (1 − dⱼ/nⱼ)`` and cumulative hazard ``Ĥ(t) = Σ_{tⱼ ≤ t} dⱼ/nⱼ`` with right censoring and
-  left truncation (``entry=``: a life enters the risk set at its purchase age, 投保年龄), by
-  group, through :class:`lifelines.KaplanMeierFitter` / :class:`lifelines.NelsonAalenFitter`.
-  In lifelines' estimate a life that enters at t is at risk only *after* t: the risk set is
-  ``nⱼ = #{entry < tⱼ ≤ exit}``; an event at the very time of entry is therefore refused.
+* :func:`kaplan_meier` — product-limit survival ``Ŝ(t) = Π_{tⱼ ≤ t} (1 − dⱼ/nⱼ)`` with right
+  censoring and left truncation (``entry=``: a life enters the risk set at its purchase age,
+  投保年龄), by group, with the exponential-Greenwood band. It is a DataFrame view of puhui's
+  one Kaplan–Meier estimator, :func:`puhui.losses.fit_gof.product_limit` (the tests check it
+  against lifelines' ``KaplanMeierFitter``). A life that enters at t is at risk only *after*
+  t: the risk set is ``nⱼ = #{entry < tⱼ ≤ exit}`` (lifelines' convention); an event at the
+  very time of entry is therefore refused.
+* :func:`nelson_aalen` — cumulative hazard ``Ĥ(t) = Σ_{tⱼ ≤ t} dⱼ/nⱼ`` (tied events use
+  lifelines' smoothing Σ_{i<dⱼ} 1/(nⱼ − i)), same conventions, through
+  :class:`lifelines.NelsonAalenFitter`.
 * :func:`cox_compare` — proportional-hazards comparison of groups (e.g. a disabled cohort vs
   the standard cohort), with left truncation, through :class:`lifelines.CoxPHFitter`.
 * :func:`age_scale` — policy records → entry and exit ages and a death flag, for curves on
@@ -18,8 +22,9 @@
     reported claims are **right-truncated** at ``W = valuation − accident``, not censored. The
     product-limit estimator for right-truncated data (Lynden-Bell 1971; Lagakos, Barraj & De
     Gruttola 1988) is the Kaplan–Meier estimator in reversed time ``Y = τ − D`` with left
-    truncation at ``τ − W``; puhui computes it with lifelines that way. It estimates
-    ``F(d) = P(D ≤ d | D ≤ τ)``, τ the longest window observed;
+    truncation at ``τ − W``; puhui computes it that way with
+    :func:`~puhui.losses.fit_gof.product_limit`. It estimates ``F(d) = P(D ≤ d | D ≤ τ)``,
+    τ the longest window observed;
   - IBNR count (已发生未报案件数): each reported claim stands for ``1/F(Wᵢ)`` claims
     (inverse-probability weighting), so ``N̂ = Σ 1/F(Wᵢ)`` and ``IBNR = N̂ − N``.
 """
@@ -33,16 +38,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError, Problem
+from ..losses.fit_gof import product_limit
 from ..plots import label, new_axes
 from .mortality import _as_list, _date, _validated, exact_age
 
 
 @dataclass(frozen=True)
 class SurvivalCurves:
-    """Fitted curves by group: the lifelines fitters and a tidy table.
+    """Fitted curves by group: a tidy table and the estimate behind each group.
 
     ``table`` columns: ``group, time, estimate, lower, upper, at_risk, observed, censored,
-    entrance`` — estimate is S(t) for Kaplan–Meier, H(t) for Nelson–Aalen.
+    entrance`` — estimate is S(t) for Kaplan–Meier, H(t) for Nelson–Aalen; ``at_risk`` counts
+    the lives under observation at ``time`` after that time's entries and before its exits.
+    ``fitters`` maps each group to its :class:`puhui.losses.fit_gof.ProductLimit`
+    (Kaplan–Meier) or :class:`lifelines.NelsonAalenFitter` (Nelson–Aalen).
     """
 
     kind: str
@@ -52,24 +61,23 @@ class SurvivalCurves:
     def at(self, times) -> pd.DataFrame:
         """The estimate at given times (step function, right-continuous), one column a group."""
         times = np.atleast_1d(np.asarray(times, dtype=float))
+        base = 1.0 if self.kind == "kaplan_meier" else 0.0
         out = {}
-        for g, f in self.fitters.items():
-            est = (f.survival_function_ if self.kind == "kaplan_meier" else f.cumulative_hazard_)
-            idx = np.searchsorted(est.index.to_numpy(dtype=float), times, side="right") - 1
-            base = 1.0 if self.kind == "kaplan_meier" else 0.0
-            vals = est.iloc[:, 0].to_numpy()
+        for g, sub in self.table.groupby("group", sort=False):
+            idx = np.searchsorted(sub["time"].to_numpy(float), times, side="right") - 1
+            vals = sub["estimate"].to_numpy()
             out[g] = np.where(idx >= 0, vals[np.maximum(idx, 0)], base)
         return pd.DataFrame(out, index=pd.Index(times, name="time"))
 
     def summary(self) -> pd.DataFrame:
         """Per group: lives, events, censored, and (Kaplan–Meier) the median time."""
         rows = []
-        for g, f in self.fitters.items():
-            et = f.event_table
-            row = {"group": g, "lives": int(et["entrance"].sum()),
-                   "events": int(et["observed"].sum()), "censored": int(et["censored"].sum())}
-            if self.kind == "kaplan_meier":
-                row["median"] = float(f.median_survival_time_)
+        for g, sub in self.table.groupby("group", sort=False):
+            row = {"group": g, "lives": int(sub["entrance"].sum()),
+                   "events": int(sub["observed"].sum()), "censored": int(sub["censored"].sum())}
+            if self.kind == "kaplan_meier":  # first time with S ≤ 1/2, inf if none
+                below = np.flatnonzero(sub["estimate"].to_numpy() <= 0.5)
+                row["median"] = float(sub["time"].iloc[below[0]]) if below.size else np.inf
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -90,7 +98,10 @@ class SurvivalCurves:
 
 def kaplan_meier(data: pd.DataFrame, *, duration: str, event: str, entry: str | None = None,
                  by: str | Sequence[str] | None = None, alpha: float = 0.05) -> SurvivalCurves:
-    """Kaplan–Meier curves by group with right censoring and left truncation (lifelines).
+    """Kaplan–Meier curves by group with right censoring and left truncation.
+
+    Columns in, :func:`puhui.losses.fit_gof.product_limit` per group, a table out; without
+    ``entry`` every life enters at time 0 (a row at 0 opens each curve).
 
     Parameters
     ----------
@@ -105,7 +116,7 @@ def kaplan_meier(data: pd.DataFrame, *, duration: str, event: str, entry: str | 
     by : str or list of str, optional
         Grouping columns; one curve per group.
     alpha : float
-        1 − confidence level of the pointwise band (lifelines' exponential Greenwood).
+        1 − confidence level of the pointwise band (exponential Greenwood, log(−log) scale).
 
     Examples
     --------
@@ -115,19 +126,13 @@ def kaplan_meier(data: pd.DataFrame, *, duration: str, event: str, entry: str | 
     >>> kaplan_meier(d, duration="t", event="e").at([2, 3]).iloc[:, 0].round(4).tolist()
     [0.75, 0.5]
     """
-    from lifelines import KaplanMeierFitter
-
-    return _fit_curves(KaplanMeierFitter, "kaplan_meier", data, duration, event, entry, by,
-                       alpha)
+    return _fit_curves("kaplan_meier", data, duration, event, entry, by, alpha)
 
 
 def nelson_aalen(data: pd.DataFrame, *, duration: str, event: str, entry: str | None = None,
                  by: str | Sequence[str] | None = None, alpha: float = 0.05) -> SurvivalCurves:
     """Nelson–Aalen cumulative hazard by group, right censoring and left truncation (lifelines)."""
-    from lifelines import NelsonAalenFitter
-
-    return _fit_curves(NelsonAalenFitter, "nelson_aalen", data, duration, event, entry, by,
-                       alpha)
+    return _fit_curves("nelson_aalen", data, duration, event, entry, by, alpha)
 
 
 @dataclass(frozen=True)
@@ -323,8 +328,6 @@ def claim_delays(claims: pd.DataFrame, *, valuation_date, accident: str = "accid
         τ, the longest report delay (days) the reporting curve covers; default the longest
         window ``valuation − accident`` in the data. F(τ) = 1 by construction.
     """
-    from lifelines import KaplanMeierFitter
-
     if origin not in ("report", "accident"):
         raise ParameterError(f"origin must be 'report' or 'accident', got {origin!r}")
     val = pd.Timestamp(_date(valuation_date, "valuation_date"))
@@ -344,17 +347,15 @@ def claim_delays(claims: pd.DataFrame, *, valuation_date, accident: str = "accid
         raise ParameterError(f"horizon {tau} is shorter than the longest report delay "
                              f"{delay.max():g} days")
     # Right truncation → left truncation in reversed time Y = τ − D, entry τ − min(W, τ).
-    # lifelines puts a life entering at t at risk only after t; the Lynden-Bell risk set
+    # product_limit puts a life entering at t at risk only after t; the Lynden-Bell risk set
     # #{D_i ≤ d_j ≤ W_i} is inclusive, so entries move 10⁻⁶ day earlier (delays are in days).
     y = tau - delay
     enter = tau - np.minimum(window, tau) - 1e-6
-    km = KaplanMeierFitter().fit(y, np.ones_like(y), entry=enter)
-    s = km.survival_function_.iloc[:, 0]
-    ts = s.index.to_numpy(float)
+    km = product_limit(y, np.ones(y.size, bool), entry=enter)
     grid = np.unique(np.concatenate([delay, [0.0, tau]]))
     # F(d) = P(Y ≥ τ − d) = Ŝ_Y((τ − d)−): the product over event times strictly below τ − d.
-    idx = np.searchsorted(ts, tau - grid, side="left") - 1
-    frac = np.where(idx >= 0, s.to_numpy()[np.maximum(idx, 0)], 1.0)
+    idx = np.searchsorted(km.time, tau - grid, side="left") - 1
+    frac = np.where(idx >= 0, km.survival[np.maximum(idx, 0)], 1.0)
     reporting = pd.DataFrame({"delay": grid, "reported_fraction": frac})
 
     per_claim = pd.DataFrame({"accident_date": frame[accident].to_numpy("datetime64[ns]"),
@@ -370,7 +371,7 @@ def claim_delays(claims: pd.DataFrame, *, valuation_date, accident: str = "accid
 
 
 # ---------------------------------------------------------------------- internals
-def _fit_curves(cls, kind, data, duration, event, entry, by, alpha):
+def _fit_curves(kind, data, duration, event, entry, by, alpha):
     by = _as_list(by)
     _need(data, [duration, event, *by] + ([entry] if entry else []))
     t = pd.to_numeric(data[duration], errors="coerce").to_numpy(float)
@@ -401,13 +402,18 @@ def _fit_curves(cls, kind, data, duration, event, entry, by, alpha):
     e = e.astype(bool)
     groups = (data[by].astype(str).agg(" / ".join, axis=1).to_numpy() if by
               else np.full(len(data), "all", dtype=object))
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1), got {alpha}")
     fitters, frames = {}, []
     for g in pd.unique(groups):  # one fit per group (a handful), never per policy
         sel = groups == g
-        f = cls(alpha=alpha).fit(t[sel], e[sel], entry=None if w is None else w[sel],
-                                 label=str(g))
-        fitters[g] = f
-        est = f.survival_function_ if kind == "kaplan_meier" else f.cumulative_hazard_
+        if kind == "kaplan_meier":
+            fitters[g] = pl = product_limit(t[sel], e[sel], entry=None if w is None else w[sel])
+            frames.append(_km_frame(g, pl, alpha, entered_at_zero=w is None))
+            continue
+        fitters[g] = f = _nelson_aalen_fitter(alpha).fit(
+            t[sel], e[sel], entry=None if w is None else w[sel], label=str(g))
+        est = f.cumulative_hazard_
         ci = f.confidence_interval_
         et = f.event_table.reindex(est.index, fill_value=0)
         frames.append(pd.DataFrame({
@@ -416,6 +422,34 @@ def _fit_curves(cls, kind, data, duration, event, entry, by, alpha):
             "at_risk": et["at_risk"].to_numpy(), "observed": et["observed"].to_numpy(),
             "censored": et["censored"].to_numpy(), "entrance": et["entrance"].to_numpy()}))
     return SurvivalCurves(kind=kind, table=pd.concat(frames, ignore_index=True), fitters=fitters)
+
+
+def _nelson_aalen_fitter(alpha):
+    from lifelines import NelsonAalenFitter
+
+    return NelsonAalenFitter(alpha=alpha)
+
+
+def _km_frame(g, pl, alpha, *, entered_at_zero):
+    """One group's rows of the Kaplan–Meier table from its :class:`ProductLimit`."""
+    time, entered, surv = pl.time, pl.entered, pl.survival
+    lower, upper = pl.confidence_interval(alpha)
+    observed, censored = pl.events, pl.censored
+    if entered_at_zero:  # no entry column: everyone enters at 0 (durations are ≥ 0)
+        if time[0] > 0:
+            zero, one = np.zeros(1), np.ones(1)
+            time, entered, surv = (np.concatenate([zero, time]), np.concatenate([zero, entered]),
+                                   np.concatenate([one, surv]))
+            lower, upper = np.concatenate([one, lower]), np.concatenate([one, upper])
+            observed, censored = np.concatenate([zero, observed]), np.concatenate([zero, censored])
+        entered = entered.copy()
+        entered[0] = observed.sum() + censored.sum()
+    removed = observed + censored
+    at_risk = np.cumsum(entered) - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
+    return pd.DataFrame({"group": g, "time": time, "estimate": surv, "lower": lower,
+                         "upper": upper, "at_risk": at_risk.astype(int),  # counts of lives
+                         "observed": observed.astype(int), "censored": censored.astype(int),
+                         "entrance": entered.astype(int)})
 
 
 def _days(delta) -> np.ndarray:

@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
-from puhui.experience.member_costs import CostModel
-from puhui.huiminbao.product import SEGMENTS
+from puhui.experience.member_costs import CostModel, segment_codes
 from puhui.losses.fit import SeverityFitter
 
 __all__ = ["CostModelFitter"]
@@ -90,9 +89,12 @@ class CostModelFitter:
         self.threshold = threshold
 
     def fit(self, policies: pd.DataFrame, costs: pd.DataFrame, *, lines=None,
-            pricing_year: int | None = None, trend: float = 0.0, years=None) -> CostModelFitter:
+            pricing_year: int | None = None, trend: float = 0.0, years=None,
+            segments=None) -> CostModelFitter:
         """Fit on member-years (``policy_id``, ``segment``, ``policy_year``, optional
-        ``exposure``) and their costs (``policy_id``, ``benefit_line``, ``cost``)."""
+        ``exposure``) and their costs (``policy_id``, ``benefit_line``, ``cost``). ``segments``:
+        the product's (``product.segments``; another value is an error naming its row), by
+        default the segments found, sorted."""
         for name, table, cols in (("policies", policies, ("policy_id", "segment", "policy_year")),
                                   ("costs", costs, ("policy_id", "benefit_line", "cost"))):
             missing = [c for c in cols if c not in table.columns]
@@ -102,20 +104,18 @@ class CostModelFitter:
         g = float(trend)
         if not (np.isfinite(g) and g > -1):
             raise ParameterError(f"trend: must be finite and > −1, got {trend!r}")
-        pol = policies
+        pol, row_numbers = policies, None
         if years is not None:
-            pol = pol[pol["policy_year"].isin(np.atleast_1d(years))]
+            kept = policies["policy_year"].isin(np.atleast_1d(years)).to_numpy()
+            pol, row_numbers = policies[kept], np.flatnonzero(kept) + 1
             if len(pol) == 0:
                 raise ParameterError(f"years: no member-years in {list(np.atleast_1d(years))}")
         ids = pd.Index(pol["policy_id"])
         if not ids.is_unique:
             raise DataError([Problem("policies", "policy_id", None, "duplicate_id",
                                      "one row per member-year is required")])
-        seg = pol["segment"].astype(str).to_numpy()
-        unknown = sorted(set(seg) - set(SEGMENTS))
-        if unknown:
-            raise DataError([Problem("policies", "segment", None, "unknown_value",
-                                     f"segment must be one of {SEGMENTS}", unknown[0])])
+        codes, segments = segment_codes(pol["segment"], segments, rows=row_numbers)
+        seg = np.asarray(segments)[codes]
         year = pol["policy_year"].to_numpy(np.int64)
         weight = (pol["exposure"].to_numpy(float) if "exposure" in pol.columns
                   else np.ones(len(pol)))
@@ -137,7 +137,7 @@ class CostModelFitter:
         yrs = np.unique(year)
         laws, rows, fitters = {}, [], {}
         for line in lines:
-            for s in SEGMENTS:
+            for s in segments:
                 t = _threshold(self.threshold, line, s)
                 at = (line_of == line) & (seg[pos] == s)
                 raw = amount[at]
@@ -167,8 +167,8 @@ class CostModelFitter:
                              "severity_mean": float(dist.mean()), "family": fitter.family_,
                              "params": dict(fitter.params_), "loglik": fitter.loglik_})
         latest = year == year.max()
-        members = {s: float(weight[latest & (seg == s)].sum()) for s in SEGMENTS}
-        self.model_ = CostModel(laws, members)
+        members = {s: float(weight[latest & (seg == s)].sum()) for s in segments}
+        self.model_ = CostModel(laws, members, segments=segments)
         self.table_ = pd.DataFrame(rows)
         self.fitters_ = fitters
         self.pricing_year_ = target

@@ -10,6 +10,11 @@ applied, then paid under the member's segment terms (起付线 ``d``, 赔付比�
 Trending the ground-up cost keeps the leverage of a deductible: with ``d > 0`` the expected
 payout grows faster than the cost trend ``g`` (Klugman, Panjer & Willmot, *Loss Models*, ch. 8,
 the effect of inflation on a deductible); trending payouts instead would understate it.
+
+The trended member × line table ``x̃`` is :func:`puhui.experience.member_costs.cost_table` (the
+one built for tuning's :class:`~puhui.experience.member_costs.MemberCosts` too), with the
+product's lines and segments; the terms of each segment are the product's
+(:meth:`puhui.huiminbao.Product.benefit`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
-from puhui.huiminbao.product import SEGMENTS, Product
+from puhui.experience.member_costs import cost_table
+from puhui.huiminbao.product import Product
 
 __all__ = ["MemberPayouts", "member_payouts"]
 
@@ -41,7 +47,9 @@ class MemberPayouts:
     weight : ndarray, shape (n,)
         Member-years (exposure) of each row.
     segment : ndarray of int, shape (n,)
-        Index into :data:`puhui.huiminbao.product.SEGMENTS` (healthy, preexisting).
+        Index into ``segments``.
+    segments : tuple of str
+        The product's segments (:attr:`puhui.huiminbao.Product.segments`).
     band : ndarray of int, shape (n,)
         Index into ``band_labels``.
     year : ndarray of int, shape (n,)
@@ -59,6 +67,7 @@ class MemberPayouts:
     cost: np.ndarray
     weight: np.ndarray
     segment: np.ndarray
+    segments: tuple[str, ...]
     band: np.ndarray
     year: np.ndarray
     band_labels: tuple[str, ...]
@@ -103,6 +112,23 @@ def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
                          for c in missing])
 
 
+def _bands(product: Product, policies: pd.DataFrame, bands) -> tuple[np.ndarray, tuple]:
+    """Age band index of every member-year (all 0, band ``all``, without bands)."""
+    lows, highs, labels = _band_edges(product, bands)
+    if labels == ("all",):
+        return np.zeros(len(policies), dtype=np.int64), labels
+    _require(policies, "policies", ("age",))
+    age = pd.to_numeric(policies["age"], errors="coerce").to_numpy(float)
+    band = np.searchsorted(lows, age, side="right") - 1
+    inside = (band >= 0) & np.isfinite(age) & (age < highs[np.clip(band, 0, None)])
+    if not np.all(inside):
+        r = int(np.flatnonzero(~inside)[0])
+        raise DataError([Problem("policies", "age", r + 1, "outside_bands",
+                                 f"age outside the bands {list(labels)}",
+                                 policies["age"].iloc[r])])
+    return band, labels
+
+
 def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame, *,
                    pricing_year: int | None = None, trend: float | None = None,
                    years: Sequence[int] | None = None, bands=None) -> MemberPayouts:
@@ -113,8 +139,9 @@ def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame
     product : puhui.huiminbao.Product
         Lines and their terms per segment; the age bands when priced by age.
     policies : DataFrame
-        One row per member-year: ``policy_id`` (unique), ``segment`` (healthy / preexisting),
-        ``policy_year``; ``age`` when bands are used; ``exposure`` (member-years, default 1).
+        One row per member-year: ``policy_id`` (unique), ``segment`` (one of
+        ``product.segments``), ``policy_year``; ``age`` when bands are used; ``exposure``
+        (member-years, default 1).
     costs : DataFrame
         ``policy_id``, ``benefit_line``, ``cost``: annual covered cost (元, ground-up, before the
         起付线); a member without a row had no cost on the line; several rows of one member and
@@ -133,6 +160,13 @@ def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame
     -------
     MemberPayouts
 
+    Raises
+    ------
+    DataError
+        A problem in the tables (see :func:`puhui.experience.member_costs.cost_table`): e.g. a
+        ``segment`` the product does not define, or a ``benefit_line`` that is not one of its
+        lines — each named with its row, its value and the product's segments or lines.
+
     Examples
     --------
     >>> from puhui.huiminbao import Product, example_product_path
@@ -144,92 +178,29 @@ def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame
     >>> mp = member_payouts(product, pol, cst, trend=0.0)
     >>> mp.payout[:, 0].tolist()  # 0.8 · (30,000 − 20,000); the 既往症 member had no cost
     [8000.0, 0.0]
+    >>> member_payouts(product, pol.assign(segment=["healthy", "elderly"]), cst)
+    Traceback (most recent call last):
+    ...
+    puhui.errors.DataError: 1 problem(s) found:
+      policies, column 'segment', row 2: [unknown_value] not a segment of product HMB-XC:
+      ['healthy', 'preexisting'] (value: 'elderly')
     """
     _require(policies, "policies", ("policy_id", "segment", "policy_year"))
     _require(costs, "costs", ("policy_id", "benefit_line", "cost"))
-    g = product.medical_trend if trend is None else float(trend)
-    if not (np.isfinite(g) and g > -1):
-        raise ParameterError(f"trend: the medical trend must be finite and > −1, got {trend!r}")
-    ids = pd.Index(policies["policy_id"])
-    if not ids.is_unique:
-        dup = ids[ids.duplicated()][0]
-        raise DataError([Problem("policies", "policy_id", None, "duplicate_id",
-                                 "one row per member-year is required", dup)])
-    seg_names = policies["segment"].astype(str).to_numpy()
-    seg = pd.Index(SEGMENTS).get_indexer(seg_names)
-    if np.any(seg < 0):
-        r = int(np.flatnonzero(seg < 0)[0])
-        raise DataError([Problem("policies", "segment", r + 1, "unknown_value",
-                                 f"segment must be one of {SEGMENTS}", seg_names[r])])
-    year = pd.to_numeric(policies["policy_year"], errors="coerce").to_numpy(float)
-    if np.any(~np.isfinite(year)):
-        r = int(np.flatnonzero(~np.isfinite(year))[0])
-        raise DataError([Problem("policies", "policy_year", r + 1, "not_a_number",
-                                 "policy_year must be a whole year",
-                                 policies["policy_year"].iloc[r])])
-    year = year.astype(np.int64)
-    if "exposure" in policies.columns:
-        weight = pd.to_numeric(policies["exposure"], errors="coerce").to_numpy(float)
-        bad = ~np.isfinite(weight) | (weight < 0)
-        if np.any(bad):
-            r = int(np.flatnonzero(bad)[0])
-            raise DataError([Problem("policies", "exposure", r + 1, "negative_or_missing",
-                                     "exposure (member-years) must be ≥ 0",
-                                     policies["exposure"].iloc[r])])
-    else:
-        weight = np.ones(len(policies))
-
-    lows, highs, labels = _band_edges(product, bands)
-    if labels == ("all",):
-        band = np.zeros(len(policies), dtype=np.int64)
-    else:
-        _require(policies, "policies", ("age",))
-        age = pd.to_numeric(policies["age"], errors="coerce").to_numpy(float)
-        band = np.searchsorted(lows, age, side="right") - 1
-        inside = (band >= 0) & np.isfinite(age) & (age < highs[np.clip(band, 0, None)])
-        if not np.all(inside):
-            r = int(np.flatnonzero(~inside)[0])
-            raise DataError([Problem("policies", "age", r + 1, "outside_bands",
-                                     f"age outside the bands {list(labels)}",
-                                     policies["age"].iloc[r])])
-
-    lines = tuple(line.name for line in product.lines)
-    pos = ids.get_indexer(costs["policy_id"])
-    if np.any(pos < 0):
-        r = int(np.flatnonzero(pos < 0)[0])
-        raise DataError([Problem("costs", "policy_id", r + 1, "unknown_id",
-                                 "policy_id not in policies", costs["policy_id"].iloc[r])])
-    line_idx = pd.Index(lines).get_indexer(costs["benefit_line"])
-    if np.any(line_idx < 0):
-        r = int(np.flatnonzero(line_idx < 0)[0])
-        raise DataError([Problem("costs", "benefit_line", r + 1, "unknown_value",
-                                 f"not a line of product {product.code}: {list(lines)}",
-                                 costs["benefit_line"].iloc[r])])
-    amount = pd.to_numeric(costs["cost"], errors="coerce").to_numpy(float)
-    bad = ~np.isfinite(amount) | (amount < 0)
-    if np.any(bad):
-        r = int(np.flatnonzero(bad)[0])
-        raise DataError([Problem("costs", "cost", r + 1, "negative_or_missing",
-                                 "cost must be a number ≥ 0 (元)", costs["cost"].iloc[r])])
-
-    keep = np.ones(len(policies), bool)
-    if years is not None:
-        wanted = np.atleast_1d(np.asarray(years, dtype=np.int64))
-        keep = np.isin(year, wanted)
-        if not keep.any():
-            raise ParameterError(f"years: no member-years in {wanted.tolist()}")
-    target = int(year[keep].max()) + 1 if pricing_year is None else int(pricing_year)
-
-    x = np.zeros((len(policies), len(lines)))
-    np.add.at(x, (pos, line_idx), amount)
-    rows = np.flatnonzero(keep)
-    x = x[rows] * ((1.0 + g) ** (target - year[rows]))[:, None]
-    seg, band, year, weight = seg[rows], band[rows], year[rows], weight[rows]
+    band, labels = _bands(product, policies, bands)
+    g = product.medical_trend if trend is None else trend
+    table = cost_table(policies, costs, lines=[line.name for line in product.lines],
+                       segments=product.segments, years=years, trend=g,
+                       to_year=pricing_year, owner=f"product {product.code}")
+    x, seg = table.cost, table.segment
     pay = np.zeros_like(x)
-    for j, line in enumerate(product.lines):
-        for s, name in enumerate(SEGMENTS):
+    for j, line in enumerate(table.lines):
+        per_segment = product.benefit(line).terms  # the product's terms of every segment
+        for s, name in enumerate(table.segments):
             mask = seg == s
             if mask.any():
-                pay[mask, j] = line.for_segment(name).pay(x[mask, j])
-    return MemberPayouts(lines=lines, payout=pay, cost=x, weight=weight, segment=seg, band=band,
-                         year=year, band_labels=labels, pricing_year=target, trend=g)
+                pay[mask, j] = per_segment[name].pay(x[mask, j])
+    return MemberPayouts(lines=table.lines, payout=pay, cost=x, weight=table.weight,
+                         segment=seg, segments=table.segments, band=band[table.rows],
+                         year=table.year, band_labels=labels, pricing_year=table.to_year,
+                         trend=table.trend)

@@ -32,12 +32,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from puhui.benefits.benefit import Benefit
 from puhui.credibility import BuhlmannStraub
 from puhui.errors import ParameterError
 from puhui.huiminbao.member_payouts import member_payouts
 from puhui.huiminbao.pricing_result import PricingResult
-from puhui.huiminbao.product import SEGMENTS, Product
+from puhui.huiminbao.product import Product
 from puhui.losses.aggregate_dist import ApproxAggregate
 from puhui.losses.payout import expected_payout, payout_probability
 from puhui.pricing.loading import BASES, gross_premium, risk_margin
@@ -57,7 +56,7 @@ def _check_common(product, basis):
         raise ParameterError(f"basis: use one of {BASES}, got {basis!r}")
 
 
-def _mix_weights(mix, W: np.ndarray, band_labels, years) -> tuple[np.ndarray, str]:
+def _mix_weights(mix, W: np.ndarray, band_labels, years, segments) -> tuple[np.ndarray, str]:
     """π_c over cells (segment-major, then band), summing to 1."""
     if mix is None or mix == "latest":
         pi, text = W[:, -1].copy(), f"member-years of {years[-1]}"
@@ -67,11 +66,12 @@ def _mix_weights(mix, W: np.ndarray, band_labels, years) -> tuple[np.ndarray, st
         pi = np.zeros(W.shape[0])
         for key, value in mix.items():
             seg, band = (key, "all") if isinstance(key, str) else key
-            if seg not in SEGMENTS or band not in band_labels:
-                raise ParameterError(f"mix: unknown cell {key!r}; use a segment {SEGMENTS}"
+            if seg not in segments or band not in band_labels:
+                raise ParameterError(f"mix: unknown cell {key!r}; use a segment of the product "
+                                     f"{segments}"
                                      + ("" if band_labels == ("all",) else
                                         f" with a band of {list(band_labels)}"))
-            pi[SEGMENTS.index(seg) * len(band_labels) + band_labels.index(band)] = float(value)
+            pi[segments.index(seg) * len(band_labels) + band_labels.index(band)] = float(value)
         text = "given"
     else:
         raise ParameterError(f"mix: None, 'latest', 'all' or a mapping, got {mix!r}")
@@ -80,12 +80,12 @@ def _mix_weights(mix, W: np.ndarray, band_labels, years) -> tuple[np.ndarray, st
     empty = (pi > 0) & (W.sum(axis=1) <= 0)
     if empty.any():
         c = int(np.flatnonzero(empty)[0])
-        raise ParameterError(f"mix: cell {SEGMENTS[c // len(band_labels)]} / "
+        raise ParameterError(f"mix: cell {segments[c // len(band_labels)]} / "
                              f"{band_labels[c % len(band_labels)]} has weight but no experience")
     return pi / pi.sum(), text
 
 
-def _credibility(Spay, W, lines, band_labels):
+def _credibility(Spay, W, lines, band_labels, segments):
     """Bühlmann–Straub across bands (contracts) with years as periods, per line × segment."""
     B = len(band_labels)
     if B < 2:
@@ -94,7 +94,7 @@ def _credibility(Spay, W, lines, band_labels):
     est = np.full(Spay.shape[:2], np.nan)
     z = np.full(Spay.shape[:2], np.nan)
     for j, line in enumerate(lines):
-        for s, seg in enumerate(SEGMENTS):
+        for s, seg in enumerate(segments):
             rows = slice(s * B, (s + 1) * B)
             w = W[rows]
             if w.sum() <= 0:
@@ -111,13 +111,14 @@ def _credibility(Spay, W, lines, band_labels):
     return est, z
 
 
-def _cells_frame(lines, band_labels, member_years, share, raw, est, z, pi) -> pd.DataFrame:
+def _cells_frame(lines, band_labels, segments, member_years, share, raw, est, z,
+                 pi) -> pd.DataFrame:
     L, C = raw.shape
     B = len(band_labels)
     cell = np.tile(np.arange(C), L)
     return pd.DataFrame({
         "line": np.repeat(lines, C),
-        "segment": np.asarray(SEGMENTS, dtype=object)[cell // B],
+        "segment": np.asarray(segments, dtype=object)[cell // B],
         "band": np.asarray(band_labels, dtype=object)[cell % B],
         "member_years": member_years[cell],
         "share_paid": share.ravel(),
@@ -243,7 +244,8 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
                         years=years, bands=bands)
     yrs = np.array(mp.years)
     B, L, T = len(mp.band_labels), len(mp.lines), len(yrs)
-    C = len(SEGMENTS) * B
+    segments = mp.segments
+    C = len(segments) * B
     cell = mp.segment * B + mp.band
     flat = cell * T + np.searchsorted(yrs, mp.year)
     W = np.bincount(flat, weights=mp.weight, minlength=C * T).reshape(C, T)
@@ -258,9 +260,9 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
     if credibility is None:
         est, z = raw.copy(), np.where(w_tot > 0, 1.0, np.nan) * np.ones((L, 1))
     else:
-        est, z = _credibility(Spay, W, mp.lines, mp.band_labels)
-    pi, mix_text = _mix_weights(mix, W, mp.band_labels, yrs)
-    cells = _cells_frame(mp.lines, mp.band_labels, w_tot, share, raw, est, z, pi)
+        est, z = _credibility(Spay, W, mp.lines, mp.band_labels, segments)
+    pi, mix_text = _mix_weights(mix, W, mp.band_labels, yrs, segments)
+    cells = _cells_frame(mp.lines, mp.band_labels, segments, w_tot, share, raw, est, z, pi)
 
     banded = bool(product.age_bands)
     labels = mp.band_labels if banded else ("all",)
@@ -287,7 +289,7 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
     dist = experience_aggregate(totals, omega, n, method=method, seed=seed)
     paid = totals > 0
     seg_share = {}
-    for s, name in enumerate(SEGMENTS):
+    for s, name in enumerate(segments):
         ws = omega[mp.segment == s]
         if ws.sum() > 0:
             seg_share[name] = float(ws[paid[mp.segment == s]].sum() / ws.sum())
@@ -314,7 +316,7 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
         The law of a member's annual cost on each line × segment (zeros included), e.g.
         ``CostModelFitter(...).fit(...).model_``; its ``members()`` give the mix and ``N``.
     members : mapping segment → member-years, optional
-        Portfolio per segment (default: the model's).
+        Portfolio per segment of the product (default: the model's).
     basis, measure, level, method
         As in :func:`price_from_experience` (``method`` not ``"simulation"``).
 
@@ -330,7 +332,7 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
     >>> from puhui.experience.member_costs import CostModel
     >>> product = Product.from_toml(example_product_path())
     >>> laws = {(ln.name, s): (0.1, stats.lognorm(1.0, scale=4000.0))
-    ...         for ln in product.lines for s in ("healthy", "preexisting")}
+    ...         for ln in product.lines for s in product.segments}
     >>> res = price_from_model(product, CostModel(laws, {"healthy": 9e4, "preexisting": 1e4}))
     >>> round(res.pure_premium, 2), round(res.gross_premium, 2)
     (473.7, 540.26)
@@ -344,41 +346,47 @@ def price_from_model(product: Product, model, *, members: Mapping[str, float] | 
             raise ParameterError("model: expected a CostModel (law, members, lines), e.g. "
                                  "CostModelFitter(...).fit(...).model_")
     lines = tuple(line.name for line in product.lines)
+    segments = product.segments
     missing = [ln for ln in lines if ln not in model.lines]
     if missing:
         raise ParameterError(f"model: no cost law for the lines {missing}")
-    count = dict(model.members()) if members is None else {s: float(members.get(s, 0.0))
-                                                           for s in SEGMENTS}
-    unknown = set(count) - set(SEGMENTS) | (set(members or {}) - set(SEGMENTS))
+    if members is None:
+        count = dict(model.members())
+        unknown = [s for s, v in count.items() if s not in segments and v > 0]
+    else:
+        count = dict(members)
+        unknown = [s for s in count if s not in segments]
     if unknown:
-        raise ParameterError(f"members: unknown segments {sorted(unknown)}")
-    n_s = np.array([count.get(s, 0.0) for s in SEGMENTS], dtype=float)
+        raise ParameterError(f"members: unknown segments {sorted(unknown)}; the segments of "
+                             f"product {product.code} are {list(segments)}")
+    n_s = np.array([float(count.get(s, 0.0)) for s in segments], dtype=float)
     if np.any(~np.isfinite(n_s) | (n_s < 0)) or n_s.sum() < 1:
         raise ParameterError("members: member-years must be finite, ≥ 0 and total ≥ 1")
     L = len(lines)
-    raw = np.zeros((L, len(SEGMENTS)))
+    raw = np.zeros((L, len(segments)))
     share = np.zeros_like(raw)
     components = []
-    for j, line in enumerate(product.lines):
-        for s, seg in enumerate(SEGMENTS):
-            law = model.law(line.name, seg)
-            t = line.for_segment(seg)
-            b = Benefit(deductible=t.deductible, payout_ratio=t.payout_ratio, cap=t.cap)
+    for j, line in enumerate(lines):
+        per_segment = product.benefit(line).terms  # the product's terms of every segment
+        for s, seg in enumerate(segments):
+            law = model.law(line, seg)
+            b = per_segment[seg]
             raw[j, s] = float(expected_payout(law, b))
             share[j, s] = float(payout_probability(law, b))
-            components.append((law, t.deductible, t.payout_ratio, t.cap, n_s[s]))
+            components.append((law, b.deductible, b.payout_ratio, b.cap, n_s[s]))
     pi = n_s / n_s.sum()
-    cells = _cells_frame(lines, ("all",), n_s, share, raw, raw.copy(), np.ones_like(raw), pi)
+    cells = _cells_frame(lines, ("all",), segments, n_s, share, raw, raw.copy(),
+                         np.ones_like(raw), pi)
     groups = pd.DataFrame({"band": ["all"], "mix": [1.0],
                            "pure_premium": [float(np.dot(pi, raw.sum(axis=0)))]})
     dist = model_aggregate(components, method=method)
-    seg_share = {seg: float(1.0 - np.prod(1.0 - share[:, s])) for s, seg in enumerate(SEGMENTS)
+    seg_share = {seg: float(1.0 - np.prod(1.0 - share[:, s])) for s, seg in enumerate(segments)
                  if n_s[s] > 0}
     assumptions = {
         "source": "model", "pricing_year": None, "trend": None, "years": None,
         "credibility": None, "mix": "model member-years", "bands": ("all",),
         "aggregate_method": method,
-        "share_paid": float(sum(pi[SEGMENTS.index(k)] * v for k, v in seg_share.items())),
+        "share_paid": float(sum(pi[segments.index(k)] * v for k, v in seg_share.items())),
         "share_paid_by_segment": seg_share,
     }
     return _finish(product, cells, groups, dist, float(n_s.sum()), basis=basis,

@@ -29,6 +29,16 @@ A product file (see ``huiminbao_example.toml``; every table, key, type and bound
     healthy = { deductible = 20_000, payout_ratio = 0.8 }      # 起付线, 赔付比例
     preexisting = { deductible = 40_000, payout_ratio = 0.4 }  # 既往症 terms
 
+**Segments come from the file.** Every terms table of a ``[[lines]]`` table names a segment
+(人群) of members: ``healthy`` (required on every line: the base terms) and any other, e.g.
+``preexisting`` (既往症) or ``elderly``. :attr:`Product.segments` lists them, ``healthy``
+first, then in the order the file first names them; a line without terms for a segment pays
+that segment's members on its ``healthy`` terms (:meth:`Product.benefit`). Pricing and tuning
+read the segments from here, and a book whose ``segment`` column holds another value is an
+error naming the value, its row and the product's segments. A terms table whose name looks like a misspelling of
+``healthy``, ``preexisting`` or of a segment named on more lines (``healty``) is an unknown key
+with the near name suggested, not a new segment.
+
 The schema is strict, so a typo cannot silently drop an assumption: an unknown table or key at
 any level is an error that suggests the near name; numbers must be TOML numbers (not strings
 or booleans), finite and within the bounds of :data:`BOUNDS`; the file is UTF-8 (a byte-order
@@ -53,12 +63,22 @@ from pathlib import Path
 
 import numpy as np
 
+from ..benefits import SegmentedBenefit
 from ..data.bounds import Bound, check_fields, describe, raise_all
 from ..data.bounds import check_number as _check_bounded
 from ..errors import ParameterError
 from ..pricing.expenses import EXPENSE_BOUNDS, EXPENSE_LABELS, Expenses
 
-SEGMENTS = ("healthy", "preexisting")
+#: The segment every line must give terms for (its base terms), first in :attr:`Product.segments`.
+BASE_SEGMENT = "healthy"
+#: Segment names of the documented product file: a terms table with a name near one of these
+#: (``healty``) is a misspelling, not a new segment.
+SEGMENT_HINTS = (BASE_SEGMENT, "preexisting")
+#: Keys of a ``[[lines]]`` table besides its segments' terms tables.
+LINE_KEYS = ("name", "zh", "cap")
+#: How alike (difflib ratio) a new segment's name may be to a known one before it is taken as
+#: a misspelling of it.
+SEGMENT_NAME_CUTOFF = 0.8
 
 
 #: Bounds of every number of a product, by key — the one set used by the file reader and by the
@@ -86,13 +106,14 @@ LABELS = {
     "cap": "cap (封顶线)",
 }
 
-#: Tables of a product file and their keys (``lines`` is an array of tables ``[[lines]]``).
+#: Tables of a product file and their keys (``lines`` is an array of tables ``[[lines]]``; its
+#: segment tables are ``healthy``, ``preexisting`` and any other segment the file names).
 TABLES: dict[str, tuple[str, ...]] = {
     "product": ("code", "name", "target_combined_ratio"),
     "price": ("flat", "age_bands"),
     "expenses": ("commission", "admin", "taxes", "protection_fund", "per_member"),
     "assumptions": ("medical_trend",),
-    "lines": ("name", "zh", "cap", *SEGMENTS),
+    "lines": (*LINE_KEYS, *SEGMENT_HINTS),
 }
 REQUIRED_TABLES = ("product", "price", "expenses", "lines")
 #: Keys of a segment's terms table, e.g. ``healthy = { deductible = 20_000, payout_ratio = 0.8 }``.
@@ -157,7 +178,8 @@ class LineTerms:
 
 @dataclass(frozen=True)
 class BenefitLine:
-    """A benefit line (责任类型) with its terms for healthy and (optionally) 既往症 members."""
+    """A benefit line (责任类型) with its terms per segment: ``healthy`` (required) and any other
+    segment, e.g. ``preexisting`` (既往症)."""
 
     name: str
     zh: str
@@ -168,16 +190,20 @@ class BenefitLine:
         if not isinstance(self.terms, dict):
             problems.append("terms must be a mapping segment → LineTerms")
         else:
-            unknown = [s for s in self.terms if s not in SEGMENTS]
-            if unknown:
-                problems.append(f"unknown segments {unknown}; use {SEGMENTS}")
-            if "healthy" not in self.terms:
-                problems.append("needs 'healthy' terms")
+            bad = [s for s in self.terms
+                   if not isinstance(s, str) or not s.strip() or "." in s]
+            if bad:
+                problems.append(f"segment names must be non-empty strings without '.', got "
+                                f"{bad}")
+            if BASE_SEGMENT not in self.terms:
+                problems.append(f"needs '{BASE_SEGMENT}' terms")
             if not all(isinstance(t, LineTerms) for t in self.terms.values()):
                 problems.append("terms must be LineTerms")
         _raise(problems)
 
     def for_segment(self, segment: str) -> LineTerms:
+        """This line's own terms for ``segment`` (see :meth:`Product.benefit` for the terms
+        that pay a segment the line gives none for)."""
         try:
             return self.terms[segment]
         except KeyError:
@@ -259,6 +285,33 @@ class Product:
         if not problems:
             object.__setattr__(self, "age_bands", tuple(bands))
         return problems
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """The segments (人群) the product's lines define: ``healthy`` first, then in the order
+        the lines first name them (the file's order), e.g. ``("healthy", "preexisting")``."""
+        out = [BASE_SEGMENT]
+        for line in self.lines:
+            out += [s for s in line.terms if s not in out]
+        return tuple(out)
+
+    def benefit(self, line: str, mix=None) -> SegmentedBenefit:
+        """The terms of ``line`` for every segment of the product, as a
+        :class:`puhui.benefits.SegmentedBenefit` (one :class:`puhui.benefits.Benefit` per
+        segment, in :attr:`segments` order): the line's own terms for a segment, or its
+        ``healthy`` terms when the line gives none for it. ``mix`` (segment → share) is passed
+        on.
+
+        >>> p = Product.from_toml(example_product_path())
+        >>> b = p.benefit("in_catalogue")
+        >>> b.segments
+        ('healthy', 'preexisting')
+        >>> b.pay([50_000.0, 50_000.0], segment=["healthy", "preexisting"]).tolist()
+        [24000.0, 4000.0]
+        """
+        bl = self.line(line)
+        return SegmentedBenefit({s: bl.terms.get(s, bl.terms[BASE_SEGMENT]).benefit
+                                 for s in self.segments}, mix=mix)
 
     def line(self, name: str) -> BenefitLine:
         for line in self.lines:
@@ -368,8 +421,9 @@ class Product:
             raw_lines = []
         elif "lines" in doc and not raw_lines:
             problems.append("[[lines]]: a product needs at least one benefit line")
+        segments = _segment_names(raw_lines)
         for i, raw in enumerate(raw_lines, 1):
-            line, found = _read_line(raw, i)
+            line, found = _read_line(raw, i, segments)
             problems += found
             lines.append(line)
 
@@ -441,13 +495,41 @@ def _unknown(table: dict, known: tuple[str, ...], where: str, *, tables: bool = 
     return [f"{where} has {kind}: {', '.join(shown)}"]
 
 
-def _read_line(raw, i: int) -> tuple[BenefitLine | None, list[str]]:
-    """One ``[[lines]]`` table: its line, or the problems found in it."""
+def _segment_names(raw_lines) -> tuple[str, ...]:
+    """The segment tables a file's ``[[lines]]`` name, in file order: ``healthy``,
+    ``preexisting`` and every other key whose value is a table — except a name that looks like
+    a misspelling (difflib ratio ≥ :data:`SEGMENT_NAME_CUTOFF`) of ``healthy``/``preexisting`` or
+    of another segment named on more lines (on as many: earlier in the file). Such a name is
+    left out, so that the line reports it as an unknown key with the near name."""
+    count: dict[str, int] = {}
+    for raw in raw_lines:
+        if isinstance(raw, dict):
+            for key, value in raw.items():
+                if key not in LINE_KEYS and (isinstance(value, dict) or key in SEGMENT_HINTS):
+                    count[key] = count.get(key, 0) + 1
+    order = list(count)
+    out = []
+    for pos, key in enumerate(order):
+        rivals = [*SEGMENT_HINTS] + [
+            other for q, other in enumerate(order)
+            if other != key and other not in SEGMENT_HINTS
+            and (count[other], -q) > (count[key], -pos)]
+        if key in SEGMENT_HINTS or not difflib.get_close_matches(
+                key, rivals, n=1, cutoff=SEGMENT_NAME_CUTOFF):
+            out.append(key)
+    return tuple(out)
+
+
+def _read_line(raw, i: int, segments: tuple[str, ...] = SEGMENT_HINTS
+               ) -> tuple[BenefitLine | None, list[str]]:
+    """One ``[[lines]]`` table: its line, or the problems found in it. ``segments``: the
+    segment tables the file names (:func:`_segment_names`)."""
     if not isinstance(raw, dict):
         return None, [f"[[lines]] #{i} must be a table, got {_describe(raw)}"]
     name = raw.get("name")
     where = f"[[lines]] #{i}" + (f" ({name})" if isinstance(name, str) and name else "")
-    problems = _unknown(raw, TABLES["lines"], where)
+    known = (*LINE_KEYS, *dict.fromkeys((*SEGMENT_HINTS, *segments)))
+    problems = _unknown(raw, known, where)
     if "name" not in raw:
         problems.append(f"{where} lacks 'name'")
     else:
@@ -465,8 +547,10 @@ def _read_line(raw, i: int) -> tuple[BenefitLine | None, list[str]]:
         problems.append(f"{where} needs a 'healthy' terms table, e.g. healthy = "
                         "{ deductible = 20_000, payout_ratio = 0.8 }")
     terms = {}
-    for seg in SEGMENTS:
-        if seg not in raw:
+    for seg in (k for k in raw if k in known and k not in LINE_KEYS):
+        if "." in seg or not seg.strip():
+            problems.append(f"{where} segment {seg!r}: a segment name must be non-empty and "
+                            "without '.'")
             continue
         t, at = raw[seg], f"{where}.{seg}"
         if not isinstance(t, dict):

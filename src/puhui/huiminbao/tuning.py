@@ -22,7 +22,9 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
          claim_cv: float = 0.05, alpha: float = 0.10, max_price: float | None = None):
     """Evaluate a 起付线 × 赔付比例 grid on trended experience and choose a design.
 
-    The experience of ``years`` (default: the latest policy year) is trended at ``trend``
+    The experience of ``years`` (default: the latest policy year), by the product's segments
+    (``product.segments``; a member-year of another segment is an error naming its row), is
+    trended at ``trend``
     (default: the product's medical trend) to ``to_year`` (default: the next year). Every
     design is evaluated at the current price; the choice maximises the expected payout per
     member subject to: expected combined ratio ≤ the target, P(CR > 100%) ≤ ``alpha`` (with
@@ -39,7 +41,9 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
              else check_years(pol, years, option="years"))
     trend = product.medical_trend if trend is None else float(trend)
     member_costs = MemberCosts.from_tables(pol, costs, lines=[ln.name for ln in product.lines],
-                                           policy_year=years, trend=trend, to_year=to_year)
+                                           policy_year=years, trend=trend, to_year=to_year,
+                                           segments=product.segments,
+                                           owner=f"product {product.code}")
     grid = DesignGrid.from_product(product, deductible=list(deductibles),
                                    payout_ratio=list(ratios), lines=list(lines))
     ev = evaluate(grid, member_costs, product, price=price, claim_cv=claim_cv)

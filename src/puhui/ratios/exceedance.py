@@ -8,6 +8,10 @@ e)``. Every P(CR > c) of puhui is :func:`exceedance_probability` of such a thres
 :func:`puhui.losses.aggregate`), :func:`puhui.tuning.evaluate` (K designs given by the cumulants
 of ``S``) and :func:`puhui.huiminbao.price_from_experience` / ``price_from_model``.
 
+The other estimator, with no model of ``S``: :func:`burn_exceedance`, the share of past years
+whose combined ratio passed ``c`` (burn analysis, 历史回测; the crop design study of
+:mod:`puhui.agri.design` reports it as ``p_cr_above_100``).
+
 **The law of S.** Either any loss law with ``cdf`` (FFT, Panjer, simulation …), or the cumulants
 ``κ₁, κ₂, κ₃`` of ``S``, vectorised over designs, with the normal-power approximation NP2
 (Daykin, Pentikäinen & Pesonen, *Practical Risk Theory for Actuaries*, 1994, ch. 3; actuar's
@@ -69,7 +73,7 @@ from puhui.errors import ParameterError
 from puhui.losses.aggregate_dist import AccuracyWarning, ApproxAggregate, DiscreteAggregate
 from puhui.losses.empirical import Empirical
 
-__all__ = ["claims_cdf", "exceedance_probability", "np2_cdf"]
+__all__ = ["burn_exceedance", "claims_cdf", "exceedance_probability", "np2_cdf"]
 
 METHODS = ("np2", "normal")
 
@@ -203,6 +207,64 @@ def exceedance_probability(threshold, mean=None, var=None, third=None, *, law=No
     # integrate over whichever factor is the wider one: the integrand is then smooth
     use_s = (process_cv < sd_theta) & (mean > 0) & (t > 0)
     return np.where(use_s, over_s, over_theta)[()]
+
+
+def burn_exceedance(cr_by_year, threshold=1.0, *, axis: int = -1):
+    """Burn (empirical) ``P(CR > c)``: the share of past years whose combined ratio exceeded ``c``.
+
+    With the combined ratios ``CR_1 … CR_n`` of ``n`` years (each year's claims and expenses
+    over the premium, as if that year recurred: burn analysis, 历史回测)::
+
+        P̂(CR > c) = (1/n) Σ_t 1{CR_t > c}
+
+    The estimator of :func:`exceedance_probability` needs a model of the claims ``S`` (its law
+    or cumulants); this one needs none and is coarse — a multiple of ``1/n``, 0 when no past
+    year was bad. A year with no ratio (NaN: no premium) makes the row's estimate NaN, as
+    ``numpy.mean`` and ``numpy.quantile`` of the same years are, rather than counting as a
+    good year.
+
+    Parameters
+    ----------
+    cr_by_year : array_like
+        Combined ratios, the years along ``axis`` (at least one year).
+    threshold : float or array_like, default 1.0
+        ``c`` (1.0: 综合成本率 > 100%), broadcast against the result.
+    axis : int, default -1
+        The axis of the years.
+
+    Returns
+    -------
+    ndarray or float
+        The share, with ``axis`` removed.
+
+    Examples
+    --------
+    >>> burn_exceedance([0.8, 1.02, 0.95, 1.3])            # 2 of 4 years above 100%
+    0.5
+    >>> burn_exceedance([[0.8, 1.02], [0.9, 0.99]], 0.95).tolist()
+    [0.5, 0.5]
+    >>> burn_exceedance([[0.8, 1.02], [np.nan, np.nan]]).tolist()
+    [0.5, nan]
+    """
+    try:
+        cr = np.asarray(cr_by_year, dtype=float)
+        c = np.asarray(threshold, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError("cr_by_year and threshold must be numbers") from None
+    if cr.ndim == 0:
+        raise ParameterError("cr_by_year: give the combined ratios of the years along an axis")
+    try:
+        years = cr.shape[axis]
+    except IndexError:
+        raise ParameterError(f"axis={axis!r} does not exist for cr_by_year of shape "
+                             f"{cr.shape}") from None
+    if years == 0:
+        raise ParameterError("cr_by_year: no year to count")
+    if not np.all(np.isfinite(c)):
+        raise ParameterError(f"threshold must be finite, got {threshold!r}")
+    share = (cr > c if c.ndim == 0 else cr > np.expand_dims(c, axis)).mean(axis=axis)
+    out = np.where(np.isnan(cr).any(axis=axis), np.nan, share)
+    return out if out.ndim else float(out)
 
 
 def claims_cdf(threshold, law, *, cv: float = 0.0, nodes: int = 40):

@@ -1,6 +1,7 @@
 """Evaluate a grid of designs on experience or a model: premium, combined ratio, risk, benefit.
 
-For each design ``k``, segment ``s`` (healthy / 既往症) and line ``l`` the payout per member is
+For each design ``k``, segment ``s`` (the grid's segments — the product's, e.g. healthy /
+既往症) and line ``l`` the payout per member is
 ``Y = min(r (X − d)₊, C)``; :func:`puhui.losses.payout.layer_moments` gives its first three
 moments and :mod:`puhui.tuning.moments` the joint quantities. Per design (vectorised; the only
 Python loops run over lines × segments):
@@ -16,8 +17,8 @@ Python loops run over lines × segments):
 * ``share_paid`` (获赔率) = P(any line pays) and ``payout_per_claimant`` (人均赔付)
   ``= E[claims]/share_paid``;
 
-each also by segment (suffix ``_healthy`` / ``_preexisting``), and the expected claims of every
-line (``claims_<line>``).
+each also by segment (suffix ``_<segment>``, e.g. ``_healthy`` / ``_preexisting``), and the
+expected claims of every line (``claims_<line>``).
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from puhui.errors import ParameterError
+from puhui.errors import DataError, ParameterError, Problem
 from puhui.experience.member_costs import CostModel, MemberCosts
 from puhui.losses.payout import layer_moments
 from puhui.pricing.loading import gross_up
 from puhui.ratios.definitions import expected_combined_ratio
 from puhui.ratios.exceedance import exceedance_probability
-from puhui.tuning.grid import SEGMENTS, DesignGrid
+from puhui.tuning.grid import DesignGrid
 from puhui.tuning.moments import cross_moment, no_payout_probability
 
 __all__ = ["evaluate", "Evaluation"]
@@ -86,11 +87,11 @@ class Evaluation:
         return out
 
     def by_segment(self) -> pd.DataFrame:
-        """Long table: one row per design × segment (``healthy``, ``preexisting``, ``total``)."""
+        """Long table: one row per design × segment (the grid's segments, then ``total``)."""
         metrics = ["pure_premium", "required_premium", "benefit_ratio", "share_paid",
                    "payout_per_claimant"]
         parts = []
-        for seg in (*SEGMENTS, "total"):
+        for seg in (*self.grid.segments, "total"):
             suffix = "" if seg == "total" else f"_{seg}"
             part = pd.DataFrame({m: self.table[m + suffix].to_numpy() for m in metrics})
             part.insert(0, "segment", seg)
@@ -125,31 +126,49 @@ def _economics(product, target_combined_ratio, expenses):
     return target, v, e
 
 
-def _segment_values(values, name: str) -> dict[str, float]:
-    unknown = set(values) - set(SEGMENTS)
+def _segment_values(values, name: str, segments) -> dict[str, float]:
+    unknown = set(values) - set(segments)
     if unknown:
-        raise ParameterError(f"{name}: unknown segments {sorted(unknown)}; use {SEGMENTS}")
-    out = {s: float(values.get(s, 0.0)) for s in SEGMENTS}
+        raise ParameterError(f"{name}: unknown segments {sorted(unknown)}; the grid's segments "
+                             f"are {list(segments)}")
+    out = {s: float(values.get(s, 0.0)) for s in segments}
     if any(not np.isfinite(v) or v < 0 for v in out.values()) or sum(out.values()) <= 0:
         raise ParameterError(f"{name}: values must be finite, ≥ 0 and not all 0")
     return out
 
 
-def _mix(costs, members, mix) -> tuple[dict[str, float], float]:
+def _check_segments(grid: DesignGrid, costs, product) -> dict[str, float]:
+    """Member-years per grid segment; a segment of the costs with member-years that the grid
+    (the product) does not define is an error naming it (and its first row, on experience)."""
+    present = costs.members()
+    extra = [s for s in costs.segments if s not in grid.segments and present[s] > 0]
+    if extra:
+        owner = f"product {product.code}" if hasattr(product, "code") else "the grid"
+        text = f"not a segment of {owner}: {list(grid.segments)}"
+        where = [costs.first_row(s) for s in extra]
+        if all(w is not None for w in where):
+            raise DataError([Problem(table, column, row, "unknown_value", text, s)
+                             for s, (table, column, row) in zip(extra, where, strict=True)])
+        years = ", ".join(f"{present[s]:g}" for s in extra)
+        raise ParameterError(f"costs: segments {extra} ({years} member-years) are {text}")
+    return {s: present.get(s, 0.0) for s in grid.segments}
+
+
+def _mix(present, members, mix, segments) -> tuple[dict[str, float], float]:
     """Segment shares π_s and portfolio size N."""
     if isinstance(members, dict):
         if mix is not None:
             raise ParameterError("give the mix either by members per segment or by mix, "
                                  "not both")
-        counts = _segment_values(members, "members")
+        counts = _segment_values(members, "members", segments)
         n = sum(counts.values())
-        return {s: counts[s] / n for s in SEGMENTS}, n
-    weights = costs.members() if mix is None else _segment_values(mix, "mix")
+        return {s: counts[s] / n for s in segments}, n
+    weights = present if mix is None else _segment_values(mix, "mix", segments)
     total = sum(weights.values())
     if total <= 0:
         raise ParameterError("costs: the experience has no member-years")
-    shares = {s: weights[s] / total for s in SEGMENTS}
-    n = sum(costs.members().values()) if members is None else float(members)
+    shares = {s: weights[s] / total for s in segments}
+    n = sum(present.values()) if members is None else float(members)
     if not (np.isfinite(n) and n > 0):
         raise ParameterError(f"members: the portfolio size must be > 0, got {members!r}")
     return shares, n
@@ -176,7 +195,8 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
         Portfolio size N in member-years for P(CR > 100%) (default: the experience's), or a
         dict of member-years per segment (which then also sets the mix).
     mix : dict, optional
-        Segment shares ``{"healthy": …, "preexisting": …}`` (default: the experience's).
+        Segment shares ``{"healthy": …, "preexisting": …}`` (default: the experience's); keys
+        are segments of the grid.
     method : {"np2", "normal"}
         Approximation of the aggregate payout's distribution.
     claim_cv : float, default 0
@@ -191,6 +211,12 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
     Returns
     -------
     Evaluation
+
+    Raises
+    ------
+    DataError
+        The experience holds member-years of a segment the grid (the product) does not define:
+        the value, its first row and the grid's segments are named.
 
     Notes
     -----
@@ -220,15 +246,16 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
     if missing:
         raise ParameterError(f"costs: no costs for the lines {missing} of the grid")
     target, v, e = _economics(product, target_combined_ratio, expenses)
-    shares, n_total = _mix(costs, members, mix)
+    segments = grid.segments
+    present = _check_segments(grid, costs, product)
+    shares, n_total = _mix(present, members, mix, segments)
     k = len(grid)
     joint = isinstance(costs, MemberCosts)
     exact_share, exact_var = joint, joint
 
     seg = {}
     line_claims = {ln: np.zeros(k) for ln in grid.lines}
-    present = costs.members()
-    for s in SEGMENTS:
+    for s in segments:
         if present[s] <= 0:
             if shares[s] > 0:
                 raise ParameterError(f"the mix gives segment {s!r} a share of {shares[s]:.3g} "
@@ -272,7 +299,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
             share = 1.0 - np.prod(1.0 - paid, axis=0)
         seg[s] = {"mean": mean, "var": np.maximum(var, 0.0), "third": third, "share": share}
 
-    used = [s for s in SEGMENTS if shares[s] > 0]
+    used = [s for s in segments if shares[s] > 0]
     pure = sum(shares[s] * seg[s]["mean"] for s in used)
     share_paid = sum(shares[s] * seg[s]["share"] for s in used)
     required = gross_up(pure, fixed=e, variable_rate=v, target_combined_ratio=target)
@@ -310,7 +337,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
             "share_paid": share_paid,
             "payout_per_claimant": np.where(share_paid > 0, pure / share_paid, np.nan),
         }
-        for s in SEGMENTS:
+        for s in segments:
             sm, ss = seg[s]["mean"], seg[s]["share"]
             metrics[f"pure_premium_{s}"] = sm
             metrics[f"required_premium_{s}"] = np.where(np.isnan(sm), np.nan, gross_up(
@@ -336,7 +363,7 @@ def evaluate(grid: DesignGrid, costs: MemberCosts | CostModel, product=None, *, 
         "variance": "exact joint (lattice)" if exact_var else "lines independent",
         "skewness": "sum of the lines' third cumulants (cross terms omitted)",
     }
-    moments = {s: {key: seg[s][key] for key in ("mean", "var", "third")} for s in SEGMENTS}
+    moments = {s: {key: seg[s][key] for key in ("mean", "var", "third")} for s in segments}
     moments["aggregate"] = {"mean": kappa[0], "var": kappa[1], "third": kappa[2],
                             "threshold": threshold}
     return Evaluation(table=table, grid=grid, assumptions=assumptions, moments=moments)

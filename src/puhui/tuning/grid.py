@@ -1,15 +1,21 @@
 """Design grids (方案网格): 起付线 × 赔付比例 × 封顶线 per benefit line, and the 既往症 terms.
 
-A *design* fixes, for every benefit line ``l`` and segment ``s`` (healthy / 既往症), the three
-terms of the line's single layer: deductible ``d`` (起付线), payout ratio ``r`` (赔付比例) and
-cap ``C`` (封顶线, on the payout). Its payout on an annual covered cost ``x`` is
-``min(r·(x − d)₊, C)`` — the convention of :class:`puhui.huiminbao.LineTerms` and
-:class:`puhui.benefits.Benefit`.
+A *design* fixes, for every benefit line ``l`` and segment ``s`` (人群: e.g. healthy / 既往症),
+the three terms of the line's single layer: deductible ``d`` (起付线), payout ratio ``r``
+(赔付比例) and cap ``C`` (封顶线, on the payout). Its payout on an annual covered cost ``x`` is
+``min(r·(x − d)₊, C)`` — the convention of :class:`puhui.benefits.Benefit`.
 
 A :class:`DesignGrid` holds K designs as three arrays of shape ``(K, lines, segments)`` plus a
-tidy table (one row per design) of the *axes* that were varied. Grids are built from a
-:class:`puhui.huiminbao.Product` and ranges (:meth:`DesignGrid.from_product`), or from any table
-of explicit terms (:meth:`DesignGrid.from_frame`).
+tidy table (one row per design) of the *axes* that were varied. Its segments are the product's
+(:attr:`DesignGrid.segments`). Grids are built from a product and ranges
+(:meth:`DesignGrid.from_product`), or from any table of explicit terms
+(:meth:`DesignGrid.from_frame`).
+
+The package stays product-neutral: a *product* here is any object with ``code``, ``lines``
+(each with a ``name``), ``segments`` (the first is the base segment the ``deductible`` and
+``payout_ratio`` axes set) and ``benefit(line)`` returning a
+:class:`puhui.benefits.SegmentedBenefit` — one single-layer :class:`~puhui.benefits.Benefit`
+per segment — e.g. :class:`puhui.huiminbao.Product`.
 """
 
 from __future__ import annotations
@@ -19,11 +25,17 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from puhui.benefits import Benefit
 from puhui.errors import ParameterError
 
-__all__ = ["DesignGrid", "SEGMENTS", "TERMS"]
+__all__ = ["DEFAULT_SEGMENTS", "DesignGrid", "TERMS"]
 
-SEGMENTS = ("healthy", "preexisting")
+#: Segments of a grid built by hand (``DesignGrid(lines, terms)``) without a product or
+#: ``segments=``: the two of a 惠民保 product (healthy, 既往症). Grids of a product use the
+#: product's segments.
+DEFAULT_SEGMENTS = ("healthy", "preexisting")
+#: The segment the ``preexisting_*`` axes of :meth:`DesignGrid.from_product` set.
+PREEXISTING = "preexisting"
 TERMS = ("deductible", "payout_ratio", "cap")
 MAX_DESIGNS = 5_000_000
 
@@ -31,7 +43,7 @@ MAX_DESIGNS = 5_000_000
 _AXES = {
     "deductible": "起付线 (healthy; 既往症 follows by its multiple)",
     "payout_ratio": "赔付比例 (healthy; 既往症 follows by its share)",
-    "cap": "封顶线 (both segments)",
+    "cap": "封顶线 (every segment)",
     "preexisting_deductible_multiple": "既往症起付线 = multiple × healthy 起付线",
     "preexisting_payout_share": "既往症赔付比例 = share × healthy 赔付比例",
     "preexisting_payout_ratio": "既往症赔付比例 (absolute)",
@@ -59,21 +71,44 @@ def _axis_values(name: str, values) -> np.ndarray:
     return arr
 
 
-def _product_terms(product) -> tuple[tuple[str, ...], np.ndarray]:
-    """Lines of ``product`` and their terms as an array ``(1, L, 2, 3)`` (d, r, C; inf = no cap).
+def _segments(segments) -> tuple[str, ...]:
+    """The segment names of a grid: distinct, non-empty, without '.' (column names use it)."""
+    if isinstance(segments, str):
+        segments = (segments,)
+    try:
+        out = tuple(str(v) for v in segments)
+    except TypeError:
+        raise ParameterError(f"segments: give a sequence of names, got {segments!r}") from None
+    if (not out or len(set(out)) != len(out)
+            or any(not v.strip() or "." in v for v in out)):
+        raise ParameterError(f"segments: need distinct, non-empty names without '.', got "
+                             f"{list(out)}")
+    return out
 
-    A line without 既往症 terms pays 既往症 members on its healthy terms.
+
+def _product_terms(product) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
+    """Lines and segments of ``product`` and their terms as an array ``(1, L, S, 3)`` (d, r, C;
+    inf = no cap), read from ``product.benefit(line)`` (a
+    :class:`puhui.benefits.SegmentedBenefit`: the product decides which terms pay a segment a
+    line gives no terms for).
     """
     lines = tuple(line.name for line in product.lines)
-    out = np.empty((1, len(lines), len(SEGMENTS), len(TERMS)))
-    for i, line in enumerate(product.lines):
-        for j, seg in enumerate(SEGMENTS):
-            t = line.terms.get(seg, line.terms["healthy"])
-            out[0, i, j] = (t.deductible, t.payout_ratio, np.inf if t.cap is None else t.cap)
-    return lines, out
+    segments = _segments(product.segments)
+    out = np.empty((1, len(lines), len(segments), len(TERMS)))
+    for i, line in enumerate(lines):
+        per_segment = product.benefit(line).terms
+        for j, seg in enumerate(segments):
+            b = per_segment.get(seg)
+            if not isinstance(b, Benefit) or b.bands or np.any(b.franchise) or \
+                    b.grid_shape != ():
+                raise ParameterError(f"product {product.code}, line {line!r}, segment {seg!r}: "
+                                     "a design grid varies one-layer terms (起付线, 赔付比例, "
+                                     "封顶线); expected one Benefit without bands or franchise")
+            out[0, i, j] = (b.deductible, b.payout_ratio, np.inf if b.cap is None else b.cap)
+    return lines, segments, out
 
 
-def _check_terms(terms: np.ndarray, lines: Sequence[str]) -> None:
+def _check_terms(terms: np.ndarray, lines: Sequence[str], segments: Sequence[str]) -> None:
     d, r, c = terms[..., 0], terms[..., 1], terms[..., 2]
     checks = (
         (~np.isfinite(d) | (d < 0), "deductible (起付线) must be finite and ≥ 0"),
@@ -84,29 +119,32 @@ def _check_terms(terms: np.ndarray, lines: Sequence[str]) -> None:
         if np.any(bad):
             k, i, j = (int(v) for v in np.argwhere(bad)[0])
             raise ParameterError(
-                f"design {k}, line {lines[i]!r}, segment {SEGMENTS[j]!r}: {rule}; the axes give "
+                f"design {k}, line {lines[i]!r}, segment {segments[j]!r}: {rule}; the axes give "
                 f"d={d[k, i, j]!r}, r={r[k, i, j]!r}, cap={c[k, i, j]!r}"
             )
 
 
 class DesignGrid:
-    """K benefit designs of a 惠民保 product (方案网格), vectorised.
+    """K benefit designs of a product (方案网格), vectorised.
 
     Parameters
     ----------
     lines : sequence of str
         Benefit line names (责任), in the product's order.
-    terms : array_like, shape ``(K, len(lines), 2, 3)``
+    terms : array_like, shape ``(K, len(lines), len(segments), 3)``
         ``terms[k, l, s] = (deductible, payout_ratio, cap)`` of design ``k``, line ``l`` and
-        segment ``s`` (0 = healthy, 1 = 既往症 / preexisting); ``cap = inf`` for no cap.
+        segment ``s`` (index into :attr:`segments`); ``cap = inf`` for no cap.
         起付线 ``d ≥ 0`` in yuan; 赔付比例 ``r ∈ (0, 1]``; 封顶线 ``C > 0`` in yuan of payout.
     axes : DataFrame, optional
         K rows describing each design by the values that were varied (one column per axis).
     current : array_like of bool, optional
         Which designs equal the product's current design (marked in plots).
-    product : puhui.huiminbao.Product, optional
-        The product the designs belong to (its price, expenses and target combined ratio are
-        used by :func:`puhui.tuning.evaluate.evaluate`).
+    product : optional
+        The product the designs belong to, e.g. a :class:`puhui.huiminbao.Product` (its price,
+        expenses and target combined ratio are used by :func:`puhui.tuning.evaluate.evaluate`).
+    segments : sequence of str, optional
+        The segments (人群) of the third axis of ``terms``, in order. Default: the product's
+        ``segments``; without a product, :data:`DEFAULT_SEGMENTS` (healthy, preexisting).
 
     Notes
     -----
@@ -124,22 +162,29 @@ class DesignGrid:
     7
     >>> grid.designs["in_catalogue.preexisting.deductible"].tolist()[:3]  # doubled, as now
     [20000.0, 20000.0, 20000.0]
+    >>> grid.segments  # the product's
+    ('healthy', 'preexisting')
     """
 
     def __init__(self, lines, terms, axes: pd.DataFrame | None = None, current=None,
-                 product=None):
+                 product=None, segments=None):
         self.product = product
         self.lines = tuple(str(v) for v in lines)
         if len(set(self.lines)) != len(self.lines) or not self.lines:
             raise ParameterError(f"lines: need distinct line names, got {self.lines}")
+        if segments is None:
+            segments = DEFAULT_SEGMENTS if product is None else product.segments
+        self.segments = _segments(segments)
         t = np.asarray(terms, dtype=float)
-        if t.ndim != 4 or t.shape[1:] != (len(self.lines), len(SEGMENTS), len(TERMS)):
+        shape = (len(self.lines), len(self.segments), len(TERMS))
+        if t.ndim != 4 or t.shape[1:] != shape:
             raise ParameterError(
-                f"terms: expected shape (K, {len(self.lines)}, 2, 3), got {t.shape}"
+                f"terms: expected shape (K, {', '.join(map(str, shape))}) for the lines "
+                f"{list(self.lines)} and the segments {list(self.segments)}, got {t.shape}"
             )
         if t.shape[0] == 0:
             raise ParameterError("terms: the grid has no design")
-        _check_terms(t, self.lines)
+        _check_terms(t, self.lines, self.segments)
         t = t.copy()
         t.flags.writeable = False
         self.terms = t
@@ -175,21 +220,24 @@ class DesignGrid:
         Parameters
         ----------
         product : puhui.huiminbao.Product
-            The product whose other terms are kept.
+            The product whose other terms are kept; the grid's segments are the product's
+            (``product.segments``), the first (healthy) being the base segment.
         deductible, payout_ratio, cap : sequence or mapping, optional
-            Healthy 起付线 (yuan), healthy 赔付比例 (fraction), 封顶线 (yuan of payout, both
-            segments). A sequence is one *shared* axis applied to every line in ``lines``; a
-            mapping ``{line: sequence}`` gives each named line its own axis (the grid then
-            crosses them). ``None`` keeps the product's terms.
+            Base-segment (healthy) 起付线 (yuan), base-segment 赔付比例 (fraction), 封顶线
+            (yuan of payout, every segment). A sequence is one *shared* axis applied to every
+            line in ``lines``; a mapping ``{line: sequence}`` gives each named line its own
+            axis (the grid then crosses them). ``None`` keeps the product's terms.
         preexisting_deductible_multiple : sequence or mapping, optional
             既往症 起付线 as a multiple of the healthy one (2 = "doubled deductible").
             Default: the product's own multiple on each line (its difference where the
-            product's healthy 起付线 is 0).
+            product's healthy 起付线 is 0). Every other segment follows the base segment the
+            same way, by the product's own multiple (or difference) and share.
         preexisting_payout_share : sequence or mapping, optional
             既往症 赔付比例 as a share of the healthy one (0.5 = half). Default: the product's own
             share on each line.
         preexisting_payout_ratio : sequence or mapping, optional
-            既往症 赔付比例 as an absolute fraction (exclusive with the share).
+            既往症 赔付比例 as an absolute fraction (exclusive with the share). The three
+            ``preexisting_*`` axes need a product with a ``preexisting`` segment.
         lines : sequence of str, optional
             The lines a shared (sequence) axis applies to; default every line of the product.
         include_current : bool, default True
@@ -205,7 +253,7 @@ class DesignGrid:
         if preexisting_payout_share is not None and preexisting_payout_ratio is not None:
             raise ParameterError("give preexisting_payout_share or preexisting_payout_ratio, "
                                  "not both")
-        names, base = _product_terms(product)
+        names, segments, base = _product_terms(product)
         target = names if lines is None else tuple(lines)
         unknown = [ln for ln in target if ln not in names]
         if unknown:
@@ -219,10 +267,15 @@ class DesignGrid:
             "preexisting_payout_share": preexisting_payout_share,
             "preexisting_payout_ratio": preexisting_payout_ratio,
         }
+        pre = segments.index(PREEXISTING) if PREEXISTING in segments[1:] else None
         axes: list[tuple[str, str, np.ndarray, tuple[int, ...]]] = []
         for name, spec in given.items():
             if spec is None:
                 continue
+            if name.startswith("preexisting_") and pre is None:
+                raise ParameterError(f"{name}: product {product.code} has no "
+                                     f"{PREEXISTING!r} segment besides its base segment; "
+                                     f"segments: {list(segments)}")
             if isinstance(spec, Mapping):
                 for line, values in spec.items():
                     if line not in names:
@@ -246,10 +299,9 @@ class DesignGrid:
         per_axis = {a[1]: a[2][p] for a, p in zip(axes, picks, strict=True)}
 
         terms = np.broadcast_to(base, (k, *base.shape[1:])).copy()
-        hd, hr, hc = (terms[:, :, 0, i] for i in range(3))  # views into ``terms``
-        pd_, pr, pc = (terms[:, :, 1, i] for i in range(3))
+        hd, hr = terms[:, :, 0, 0], terms[:, :, 0, 1]  # base segment: views into ``terms``
         b = base[0]
-        # healthy terms and caps
+        # base-segment terms, and caps of every segment
         for name, col, _vals, idx in axes:
             v = per_axis[col]
             for i in idx:
@@ -258,39 +310,42 @@ class DesignGrid:
                 elif name == "payout_ratio":
                     hr[:, i] = v
                 elif name == "cap":
-                    hc[:, i] = v
-                    pc[:, i] = v
-        # 既往症 terms follow the healthy ones unless an axis sets them
+                    terms[:, i, :, 2] = v[:, None]
+        # the other segments' terms follow the base ones unless a (既往症) axis sets them
         set_mult = {i: per_axis[c] for n, c, _v, ix in axes
                     if n == "preexisting_deductible_multiple" for i in ix}
         set_share = {i: per_axis[c] for n, c, _v, ix in axes
                      if n == "preexisting_payout_share" for i in ix}
         set_ratio = {i: per_axis[c] for n, c, _v, ix in axes
                      if n == "preexisting_payout_ratio" for i in ix}
-        for i in range(len(names)):
-            if i in set_mult:
-                pd_[:, i] = set_mult[i] * hd[:, i]
-            elif b[i, 0, 0] > 0:
-                pd_[:, i] = hd[:, i] * (b[i, 1, 0] / b[i, 0, 0])
-            else:
-                pd_[:, i] = hd[:, i] + (b[i, 1, 0] - b[i, 0, 0])
-            if i in set_share:
-                pr[:, i] = set_share[i] * hr[:, i]
-            elif i in set_ratio:
-                pr[:, i] = set_ratio[i]
-            else:
-                pr[:, i] = hr[:, i] * (b[i, 1, 1] / b[i, 0, 1])
+        for j in range(1, len(segments)):
+            sd, sr = terms[:, :, j, 0], terms[:, :, j, 1]
+            mult, share, ratio = (set_mult, set_share, set_ratio) if j == pre else ({}, {}, {})
+            for i in range(len(names)):
+                if i in mult:
+                    sd[:, i] = mult[i] * hd[:, i]
+                elif b[i, 0, 0] > 0:
+                    sd[:, i] = hd[:, i] * (b[i, j, 0] / b[i, 0, 0])
+                else:
+                    sd[:, i] = hd[:, i] + (b[i, j, 0] - b[i, 0, 0])
+                if i in share:
+                    sr[:, i] = share[i] * hr[:, i]
+                elif i in ratio:
+                    sr[:, i] = ratio[i]
+                else:
+                    sr[:, i] = hr[:, i] * (b[i, j, 1] / b[i, 0, 1])
         frame = pd.DataFrame(per_axis, index=pd.RangeIndex(k))
         grid_current = np.all(terms == base, axis=(1, 2, 3))
         if include_current and not grid_current.any():
             row = {}
             for name, col, _vals, idx in axes:
-                row[col] = _current_axis_value(name, b, idx)
+                row[col] = _current_axis_value(name, b, idx, pre)
             frame = pd.concat([frame, pd.DataFrame([row], columns=frame.columns)],
                               ignore_index=True)
             terms = np.concatenate([terms, base], axis=0)
             grid_current = np.append(grid_current, True)
-        return cls(names, terms, axes=frame, current=grid_current, product=product)
+        return cls(names, terms, axes=frame, current=grid_current, product=product,
+                   segments=segments)
 
     @classmethod
     def from_frame(cls, product, frame: pd.DataFrame) -> DesignGrid:
@@ -302,7 +357,7 @@ class DesignGrid:
         """
         if not isinstance(frame, pd.DataFrame) or len(frame) == 0:
             raise ParameterError("frame: expected a non-empty DataFrame of designs")
-        names, base = _product_terms(product)
+        names, segments, base = _product_terms(product)
         terms = np.broadcast_to(base, (len(frame), *base.shape[1:])).copy()
         labels = {}
         for col in frame.columns:
@@ -311,24 +366,26 @@ class DesignGrid:
             parts = str(col).split(".")
             if len(parts) == 3 and parts[2] in TERMS:
                 line, seg, term = parts
-                if line not in names or seg not in SEGMENTS:
+                if line not in names or seg not in segments:
                     raise ParameterError(f"frame: column {col!r} names an unknown line or "
-                                         f"segment; lines {list(names)}, segments {SEGMENTS}")
+                                         f"segment; lines {list(names)}, segments "
+                                         f"{list(segments)}")
                 values = pd.to_numeric(frame[col], errors="coerce").to_numpy(float)
                 if np.any(np.isnan(values)):
                     raise ParameterError(f"frame: column {col!r} has missing or non-numeric "
                                          "values")
-                terms[:, names.index(line), SEGMENTS.index(seg), TERMS.index(term)] = values
+                terms[:, names.index(line), segments.index(seg), TERMS.index(term)] = values
             else:
                 labels[col] = frame[col].to_numpy()
         current = np.all(terms == base, axis=(1, 2, 3))
-        return cls(names, terms, axes=pd.DataFrame(labels), current=current, product=product)
+        return cls(names, terms, axes=pd.DataFrame(labels), current=current, product=product,
+                   segments=segments)
 
     @classmethod
     def current_design(cls, product) -> DesignGrid:
         """The product's current design as a one-design grid."""
-        names, base = _product_terms(product)
-        return cls(names, base, current=[True], product=product)
+        names, segments, base = _product_terms(product)
+        return cls(names, base, current=[True], product=product, segments=segments)
 
     # -- access ---------------------------------------------------------------------------------
 
@@ -337,14 +394,15 @@ class DesignGrid:
 
     def __repr__(self) -> str:
         axes = ", ".join(self.axes.columns) or "none"
-        return f"DesignGrid({len(self)} designs, lines={list(self.lines)}, axes: {axes})"
+        return (f"DesignGrid({len(self)} designs, lines={list(self.lines)}, "
+                f"segments={list(self.segments)}, axes: {axes})")
 
     def line_terms(self, line: str, segment: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(deductible, payout_ratio, cap)`` arrays of shape ``(K,)`` for one line × segment."""
-        if line not in self.lines or segment not in SEGMENTS:
+        if line not in self.lines or segment not in self.segments:
             raise ParameterError(f"unknown line {line!r} or segment {segment!r}; lines "
-                                 f"{list(self.lines)}, segments {SEGMENTS}")
-        t = self.terms[:, self.lines.index(line), SEGMENTS.index(segment)]
+                                 f"{list(self.lines)}, segments {list(self.segments)}")
+        t = self.terms[:, self.lines.index(line), self.segments.index(segment)]
         return t[:, 0], t[:, 1], t[:, 2]
 
     @property
@@ -355,7 +413,7 @@ class DesignGrid:
         out["current"] = self.current
         cols = {}
         for i, line in enumerate(self.lines):
-            for j, seg in enumerate(SEGMENTS):
+            for j, seg in enumerate(self.segments):
                 for m, term in enumerate(TERMS):
                     cols[term_column(line, seg, term)] = self.terms[:, i, j, m]
         return pd.concat([out, pd.DataFrame(cols)], axis=1)
@@ -365,12 +423,15 @@ class DesignGrid:
         idx = np.arange(len(self))[np.asarray(index)]
         return DesignGrid(self.lines, self.terms[idx],
                           axes=self.axes.iloc[idx].reset_index(drop=True),
-                          current=self.current[idx], product=self.product)
+                          current=self.current[idx], product=self.product,
+                          segments=self.segments)
 
 
-def _current_axis_value(name: str, base: np.ndarray, idx: tuple[int, ...]) -> float:
+def _current_axis_value(name: str, base: np.ndarray, idx: tuple[int, ...],
+                        pre: int | None) -> float:
     """The product's value of an axis on its lines, or NaN when the lines disagree."""
-    h, p = base[list(idx), 0], base[list(idx), 1]
+    h = base[list(idx), 0]
+    p = h if pre is None else base[list(idx), pre]
     with np.errstate(divide="ignore", invalid="ignore"):
         values = {
             "deductible": h[:, 0],
