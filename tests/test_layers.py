@@ -43,7 +43,7 @@ FLOORS = {
     # experience (exposure, triangles, A/E, member × line costs) and ratios (CR, P(CR > c))
     "experience": 2, "ratios": 2,
     # pricing (product-neutral loadings, participation, renewal; 惠民保 pricing for now)
-    "pricing": 3,
+    "pricing": 3, "reinsurance": 3,
     # tuning (grids of designs, evaluate, frontier, optimise)
     "tuning": 4,
     # the product families, each whole
@@ -52,9 +52,10 @@ FLOORS = {
     "datasets": 6,
     # entry points
     "cli": 7, "demo": 7,
+    "verify": 7,
 }
 CORE = {"errors", "data", "benefits", "losses", "credibility", "ratios", "pricing", "rules",
-        "repro", "plots"}
+        "repro", "plots", "reinsurance"}
 FAMILIES = {"huiminbao", "agri", "life", "smallbiz"}
 
 #: Imports that break a floor today, each with the reason and the way out. The list may only

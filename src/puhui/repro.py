@@ -5,7 +5,10 @@ carries a ``manifest.json`` stating what went in and what came out: each input's
 SHA-256, the command line and every option after parsing, the source commit, the versions of
 Python and of the numerical libraries, the thread counts, the figure font, the seed, the
 assumptions, and the SHA-256 of every file written. The manifest holds no clock time, so the
-same run on the same machine gives a byte-identical manifest.
+same run on the same machine gives a byte-identical manifest. Each input also records the
+absolute folder its path is relative to, and the command line the working directory it ran in,
+so that ``puhui rerun`` can read a manifest back (:func:`read_manifest`), check every input
+where it was read and run the command again.
 
 Outputs are whole or absent (:func:`staged_folder`): a run writes into a hidden sibling folder
 ``.OUT.puhui-tmp-<pid>-<random>`` (same parent, so the final rename is atomic on one file
@@ -609,12 +612,22 @@ def _jsonable(obj):
     return obj
 
 
+def _cwd() -> str | None:
+    """The absolute working directory, or None when it no longer exists."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
 @contextmanager
 def invocation(argv: Iterable[str], options: dict) -> Iterator[None]:
-    """Record the command line (``argv`` without the program) and every option after parsing
-    (defaults included) in each manifest written within the block."""
+    """Record the command line (``argv`` without the program), every option after parsing
+    (defaults included) and the working directory the command ran in (``cwd``: relative paths
+    in ``argv`` are relative to it; ``puhui rerun`` runs the command there again) in each
+    manifest written within the block."""
     token = _INVOCATION.set({"argv": ["puhui", *map(str, argv)],
-                             "options": _jsonable(dict(options))})
+                             "options": _jsonable(dict(options)), "cwd": _cwd()})
     try:
         yield
     finally:
@@ -642,17 +655,29 @@ class Manifest:
 
     def add_input(self, name: str, path: str | os.PathLike, *, rows: int | None = None,
                   relative_to: str | os.PathLike | None = None) -> None:
-        """Record an input file with its SHA-256 and size."""
+        """Record an input file with its SHA-256 and size.
+
+        ``path`` is recorded relative to ``relative_to`` (its name alone if it lies elsewhere;
+        as given when ``relative_to`` is None), and ``relative_to`` as the absolute folder that
+        ``path`` is relative to, so that ``relative_to / path`` is where the file was read
+        (:func:`input_location`; ``puhui rerun`` checks the file found there).
+        """
         path = Path(path)
         shown = path
+        base = None
         if relative_to is not None:
+            base = Path(relative_to).resolve()
             try:
-                shown = path.resolve().relative_to(Path(relative_to).resolve())
+                shown = path.resolve().relative_to(base)
             except ValueError:
-                shown = path.name
+                shown, base = path.name, path.resolve().parent
+        elif not path.is_absolute():
+            base = _cwd()
         entry = {"path": str(shown), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
         if rows is not None:
             entry["rows"] = int(rows)
+        if base is not None:
+            entry["relative_to"] = str(base)
         self.inputs[name] = entry
 
     def add_output(self, path: str | os.PathLike, root: str | os.PathLike) -> None:
@@ -685,3 +710,105 @@ class Manifest:
     def write(self, path: str | os.PathLike) -> Path:
         """Write the manifest (:meth:`to_bytes`) atomically to ``path``."""
         return atomic_write_bytes(path, self.to_bytes())
+
+
+# -- reading a manifest back -----------------------------------------------------------------
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class ManifestError(PuhuiError, ValueError):
+    """A file given as a run manifest is missing, is not a puhui run manifest, or is damaged;
+    the message names the file and what is wrong."""
+
+
+def manifest_path(path: str | os.PathLike) -> Path:
+    """The manifest file ``path`` stands for: ``path`` itself, or ``path/manifest.json`` when
+    ``path`` is a folder. Raises :class:`ManifestError` when there is no such file."""
+    path = _absolute(path)
+    if path.is_dir():
+        if not (path / MANIFEST_NAME).is_file():
+            raise ManifestError(f"{path} is a folder without a {MANIFEST_NAME}: give a run's "
+                                f"output folder, its {MANIFEST_NAME} or a reprice "
+                                "OUT.manifest.json")
+        return path / MANIFEST_NAME
+    if not path.exists():
+        raise ManifestError(f"{path}: no such file")
+    if not path.is_file():
+        raise ManifestError(f"{path} is not a regular file")
+    return path
+
+
+def read_manifest(path: str | os.PathLike) -> tuple[Path, dict]:
+    """Read a run manifest back: returns its absolute path and its content.
+
+    ``path`` is a manifest file (a folder command's ``manifest.json``, ``puhui reprice``'s
+    ``OUT.manifest.json``) or a run's output folder. Refused with a :class:`ManifestError`
+    naming the file: a missing file; a file that is not UTF-8 JSON or not a JSON object; the
+    bundled data's manifest (``generator``, not a run); a JSON object without a ``command``
+    starting with ``puhui``; ``inputs`` or ``outputs`` that are not tables of SHA-256 hashes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = Manifest(command="puhui demo").write(folder / MANIFEST_NAME)
+    >>> read_manifest(folder)[1]["command"]
+    'puhui demo'
+    >>> _ = (folder / "other.json").write_text('{"a": 1}')
+    >>> read_manifest(folder / "other.json")
+    Traceback (most recent call last):
+    ...
+    puhui.repro.ManifestError: ... is not a puhui manifest: it has no "command" starting with "puhui"
+    """
+    path = manifest_path(path)
+    size = path.stat().st_size
+    if size > 50_000_000:
+        raise ManifestError(f"{path} is not a puhui manifest: {size:,} bytes is far too large")
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ManifestError(f"{path} is not a puhui manifest: not UTF-8 text (byte "
+                            f"{err.start})") from None
+    except ValueError as err:
+        raise ManifestError(f"{path} is not a puhui manifest: not valid JSON ({err})") from None
+    if not isinstance(doc, dict):
+        raise ManifestError(f"{path} is not a puhui manifest: a JSON {type(doc).__name__}, "
+                            "not an object")
+    command = doc.get("command")
+    if command is None and str(doc.get("generator", "")).startswith("puhui"):
+        raise ManifestError(f"{path} is the manifest of the bundled data (written by "
+                            f"{doc['generator']}), not of a run")
+    if not (isinstance(command, str) and command.startswith("puhui")):
+        raise ManifestError(f'{path} is not a puhui manifest: it has no "command" starting '
+                            'with "puhui"')
+    for key in ("inputs", "outputs"):
+        if not isinstance(doc.get(key), dict):
+            raise ManifestError(f'{path} is damaged: "{key}" is missing or not a table')
+    for name, entry in doc["inputs"].items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("path"), str)
+                and _SHA256.fullmatch(str(entry.get("sha256", "")))):
+            raise ManifestError(f'{path} is damaged: input "{name}" has no path or no '
+                                "SHA-256")
+    for name, digest in doc["outputs"].items():
+        if not _SHA256.fullmatch(str(digest)):
+            raise ManifestError(f'{path} is damaged: output "{name}" has no SHA-256')
+    return path, doc
+
+
+def input_location(entry: dict) -> Path | None:
+    """Where a manifest's input entry was read: ``relative_to / path`` (absolute), the path
+    itself if it is absolute, else None (a manifest written before ``relative_to`` was
+    recorded).
+
+    >>> input_location({"path": "claims.csv", "relative_to": "/data/book"})
+    PosixPath('/data/book/claims.csv')
+    >>> input_location({"path": "claims.csv"}) is None
+    True
+    """
+    path = Path(entry["path"])
+    if path.is_absolute():
+        return path
+    base = entry.get("relative_to")
+    return Path(base) / path if isinstance(base, str) and base else None

@@ -6,6 +6,9 @@
     puhui tune PRODUCT.toml --data DIR --out DIR     起付线 × 赔付比例 tuning
     puhui price PRODUCT.toml --data DIR --out DIR    next year's price and anti-selection
     puhui reprice YIELDS --coverage 0.7 0.8 0.9 --out RATES   batch crop rates
+    puhui rerun MANIFEST --out DIR [--allow-changed]   re-execute a run, compare outputs
+    puhui verify FILING [--data DIR] --out DIR  recompute a filing; exit 0 holds, 1 not, 2 bad
+    puhui template filing --family F OUT.xlsx  blank filing workbook (--example clean|planted)
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
     puhui rules list | show ID|PATH           rulebooks: regulation and company policy
 
@@ -172,6 +175,31 @@ def build_parser() -> argparse.ArgumentParser:
                    "of stopping")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    p = sub.add_parser("rerun", help="re-execute the run a manifest describes and compare its "
+                       "outputs with the recorded ones")
+    p.add_argument("manifest", help="a run's manifest.json (or its folder) or a reprice "
+                   "OUT.manifest.json")
+    p.add_argument("--out", required=True, help="folder for the rerun's outputs (never the "
+                   "original output)")
+    p.add_argument("--allow-changed", action="store_true",
+                   help="rerun even when an input differs from its recorded SHA-256 (the "
+                   "differences are then expected)")
+
+    p = sub.add_parser("verify", help="recompute a filing (报备) and check the rules in force")
+    p.add_argument("filing", help="filing: an .xlsx workbook or a folder (product.toml, "
+                   "assumptions.toml, rates.csv, results.csv)")
+    p.add_argument("--data", default=None, help="experience data folder (惠民保: as for review)")
+    p.add_argument("--out", required=True, help="output folder: verify.csv, rules.csv, report.md")
+    p.add_argument("--tolerance", nargs="+", default=[], metavar="ID=VALUE",
+                   help="absolute tolerance by figure id or base id, e.g. ibnr.2025=1000")
+
+    p = sub.add_parser("template", help="write a blank filing workbook (说明 sheet included)")
+    p.add_argument("what", choices=["filing"])
+    p.add_argument("out", help="workbook to write (.xlsx)")
+    p.add_argument("--family", required=True, choices=["huiminbao", "crop", "life"])
+    p.add_argument("--example", default=None, choices=["clean", "planted"],
+                   help="write a bundled example filing instead of a blank one")
+
     p = sub.add_parser("datasets", help="bundled example data")
     p.add_argument("action", choices=["regenerate", "list"])
     p.add_argument("--out", default=None, help="folder to write to (default: the repo's data/)")
@@ -284,6 +312,29 @@ def _rules(args: argparse.Namespace) -> int:
         print(list_books(as_of=args.as_of))
         return 0
     print(show_book(args.book))
+    return 0
+
+
+@command("rerun")
+def _rerun(args: argparse.Namespace) -> int:
+    from .rerun import run_rerun
+
+    return run_rerun(args.manifest, args.out, allow_changed=args.allow_changed)
+
+
+@command("verify")
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import run_verify
+
+    return run_verify(args.filing, args.out, data=args.data, tolerances=args.tolerance)
+
+
+@command("template")
+def _template(args: argparse.Namespace) -> int:
+    from .verify import run_template
+
+    path = run_template(args.what, args.family, args.out, example=args.example)
+    print(f"Filing workbook written to {path}")
     return 0
 
 

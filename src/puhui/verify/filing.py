@@ -1,0 +1,586 @@
+"""The filing format (报备材料) that ``puhui verify`` reads, and its strict reader.
+
+A filing is one Excel workbook or one folder with the same content:
+
+===========  =====================  ==========================================================
+sheet        folder file            content
+===========  =====================  ==========================================================
+说明         —                      how to fill in each field (written by ``puhui template``)
+产品信息     ``product.toml``       product, region, period, benefit terms (key → value)
+假设         ``assumptions.toml``   the pricing basis: trend, expenses, loadings, target CR
+费率表       ``rates.csv``          rates by cell (crop, life) or benefit terms (惠民保)
+结果         ``results.csv``        the filed results: figure, description, value, unit,
+                                    optional tolerance
+===========  =====================  ==========================================================
+
+The key → value sheets (产品信息, 假设) have the columns ``字段 key``, ``名称 name``,
+``值 value``, ``单位 unit``, ``说明 description``; in the folder they are flat TOML tables
+(``key = value``). A header cell may be written in Chinese, in English, or both
+(``值 value``). CSV files are UTF-8 or GBK, decided strictly by :func:`puhui.data.read_table`.
+
+Every field, column and figure id is from the documented list of its family
+(:data:`FAMILIES`); an unknown one is an error suggesting the nearest name. A missing sheet,
+file, column or required field is a :class:`~puhui.errors.DataError` naming the file, the sheet
+and the column. Every value keeps its address (``sheet``, ``cell``) so that a difference can be
+traced to the cell the filer typed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError, ParameterError, Problem
+
+__all__ = ["FAMILIES", "Cell", "Field", "Figure", "Filing", "Family", "read_filing",
+           "SHEETS", "figure_spec"]
+
+#: Sheet key → (Chinese sheet name, folder file name).
+SHEETS = {"info": ("产品信息", "product.toml"), "assumptions": ("假设", "assumptions.toml"),
+          "rates": ("费率表", "rates.csv"), "results": ("结果", "results.csv")}
+README_SHEET = "说明"
+#: Columns of the key → value sheets and of the results sheet: key → Chinese header.
+KV_COLUMNS = {"key": "字段", "name": "名称", "value": "值", "unit": "单位",
+              "description": "说明"}
+RESULT_COLUMNS = {"figure": "指标", "description": "说明", "value": "值", "unit": "单位",
+                  "tolerance": "容差"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a key → value sheet, or one column of the rates sheet."""
+
+    key: str
+    zh: str
+    kind: str            # "text" | "number" | "int" | "bool" | "date"
+    unit: str = ""
+    description: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One filed result a family recomputes. ``per`` is what an id is suffixed with
+    (``"year"``: ``ibnr.2025``); ``tolerance`` the default class (:mod:`puhui.verify.compare`)."""
+
+    id: str
+    zh: str
+    description: str
+    unit: str
+    tolerance: str       # "money" | "rate_money" | "ratio" | "rate"
+    per: str | None = None
+    needs_data: bool = True
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    zh: str
+    info: tuple[Field, ...]
+    assumptions: tuple[Field, ...]
+    rates: tuple[Field, ...]
+    figures: tuple[Figure, ...]
+    rate_key: tuple[str, ...]          # the columns naming a rates row
+    rate_figures: tuple[str, ...] = ()  # rates columns that are filed results, checked too
+
+
+def _f(key, zh, kind, unit="", description="", required=True):
+    return Field(key, zh, kind, unit, description, required)
+
+
+_DUTIES = (
+    _f("applicable_area_listed", "适用地区已列明", "bool", "", "是否列明适用地区 (yes/no)", False),
+    _f("product_filed", "已备案", "bool", "", "产品是否已报备 (yes/no)", False),
+    _f("actuarial_review_done", "已精算回溯", "bool", "", "是否定期开展损益核算和精算回溯", False),
+    _f("premium_matches_cover", "保费与保障相适配", "bool", "", "保费与保障是否相适配", False),
+    _f("in_year_claim_condition_changes", "年度内理赔条件变更次数", "int", "次",
+       "保单年度内变更理赔条件的次数 (must be 0)", False),
+)
+
+HUIMINBAO = Family(
+    "huiminbao", "惠民保",
+    info=(_f("code", "产品代码", "text", "", "the product code of the book (policies.product)"),
+          _f("name", "产品名称", "text", "", "产品名称 (the 2025 notice asks for 定制 in it)"),
+          _f("region", "适用地区", "text", "", "city / region covered"),
+          _f("period_start", "保险期间起", "date", "", "first day of the filed policy year"),
+          _f("period_end", "保险期间止", "date", "", "last day of the filed policy year"),
+          _f("flat_price", "现行保费", "number", "元/人", "current flat price per member"),
+          _f("valuation_date", "评估日", "date", "", "valuation date of the review figures",
+             False),
+          *_DUTIES),
+    assumptions=(
+        _f("medical_trend", "医疗费用趋势", "number", "每年", "medical trend a year, fraction"),
+        _f("commission", "手续费及佣金", "number", "保费占比", "share of premium"),
+        _f("admin", "业务及管理费", "number", "保费占比", "share of premium"),
+        _f("taxes", "税金及附加", "number", "保费占比", "share of premium"),
+        _f("protection_fund", "保险保障基金", "number", "保费占比", "share of premium"),
+        _f("per_member", "每人固定费用", "number", "元/人", "fixed expense per member"),
+        _f("target_combined_ratio", "目标综合成本率", "number", "", "target combined ratio"),
+        _f("pricing_year", "定价年度", "int", "", "year priced (default: after the latest)",
+           False),
+        _f("ibnr_method", "IBNR方法", "text", "", "bornhuetter_ferguson or chain_ladder",
+           False)),
+    rates=(_f("line", "责任", "text", "", "benefit line: in_catalogue, out_of_catalogue, "
+              "special_drugs"),
+           _f("line_zh", "责任名称", "text", "", "Chinese name of the line", False),
+           _f("segment", "人群", "text", "", "healthy (健康体) or preexisting (既往症)"),
+           _f("deductible", "起付线", "number", "元", "annual deductible"),
+           _f("payout_ratio", "赔付比例", "number", "", "share paid above the deductible"),
+           _f("cap", "封顶线", "number", "元", "annual cap on the payout of the line")),
+    figures=(
+        Figure("pure_premium", "纯保费", "pure premium per member, pricing year", "元/人",
+               "money"),
+        Figure("gross_premium", "毛保费", "gross premium per member, pricing year", "元/人",
+               "money"),
+        Figure("expected_cr", "预期综合成本率", "expected combined ratio at the gross premium",
+               "", "ratio"),
+        Figure("indicated_change", "费率调整幅度", "gross premium / current flat price − 1", "",
+               "ratio"),
+        Figure("loss_ratio", "满期赔付率", "earned loss ratio incl. IBNR, by policy year", "",
+               "ratio", per="year"),
+        Figure("expense_ratio", "费用率", "expense ratio, by policy year", "", "ratio",
+               per="year"),
+        Figure("combined_ratio", "综合成本率", "combined ratio, by policy year", "", "ratio",
+               per="year"),
+        Figure("ibnr", "IBNR", "IBNR amount (the filed method), by policy year", "元",
+               "money", per="year"),
+        Figure("ae", "A/E", "actual / expected claim amount, by policy year", "", "ratio",
+               per="year")),
+    rate_key=("line", "segment"),
+)
+
+CROP = Family(
+    "crop", "种植险",
+    info=(_f("name", "产品名称", "text", "", "product name"),
+          _f("product", "产品类型", "text", "", "full_cost (完全成本), planting_income "
+             "(种植收入), cost (物化成本) …"),
+          _f("subsidised", "财政补贴性产品", "bool", "", "yes/no: 财政补贴性产品"),
+          _f("region", "适用地区", "text", "", "province"),
+          _f("period_start", "保险期间起", "date", "", "first day of the filed period"),
+          _f("period_end", "保险期间止", "date", "", "last day of the filed period")),
+    assumptions=(
+        _f("commission", "手续费", "number", "保费占比", "share of premium"),
+        _f("admin", "业务及管理费", "number", "保费占比", "share of premium"),
+        _f("loss_adjustment", "查勘定损费用", "number", "保费占比", "share of premium"),
+        _f("other_expenses", "其他费用", "number", "保费占比", "share of premium"),
+        _f("coverage", "保障水平", "number", "", "coverage level θ of the benchmark rate",
+           False)),
+    rates=(_f("county", "县", "text", "", "county (region code)"),
+           _f("crop", "作物", "text", "", "rice, wheat, maize …"),
+           _f("benchmark_rate", "基准纯风险损失率", "number", "", "benchmark pure rate"),
+           _f("loading", "附加费率", "number", "", "loading, fraction of the rate"),
+           _f("factor", "费率调整系数", "number", "", "rate adjustment factor"),
+           _f("rate", "费率", "number", "", "filed rate = benchmark / (1 − loading) × factor"),
+           _f("sum_insured", "保险金额", "number", "元/亩", "sum insured per mu"),
+           _f("planting_income", "种植收入", "number", "元/亩",
+              "planting income (产值) per mu")),
+    figures=(
+        Figure("expense_ratio", "综合费用率", "expense items of 假设 summed", "", "ratio",
+               needs_data=False),
+        Figure("rate", "费率", "filed rate of a 费率表 row (checked per row)", "", "rate",
+               per="row", needs_data=False)),
+    rate_key=("county", "crop"),
+    rate_figures=("rate",),
+)
+
+LIFE = Family(
+    "life", "定期寿险",
+    info=(_f("name", "产品名称", "text", "", "product name"),
+          _f("table", "生命表", "text", "", "one table for all (e.g. CL1_2010_2013)", False),
+          _f("table_male", "男性生命表", "text", "", "table for sex M", False),
+          _f("table_female", "女性生命表", "text", "", "table for sex F", False),
+          _f("term", "保险期间", "int", "年", "term in years"),
+          _f("period_start", "销售期间起", "date", "", "first day of sale"),
+          _f("period_end", "销售期间止", "date", "", "last day of sale"),
+          _f("min_entry_age", "最低投保年龄", "int", "岁", "", False),
+          _f("max_entry_age", "最高投保年龄", "int", "岁", "", False),
+          _f("max_expiry_age", "保障终止年龄", "int", "岁", "", False)),
+    assumptions=(
+        _f("interest", "预定利率", "number", "", "pricing interest rate"),
+        _f("mortality_loading", "死亡率加成", "number", "", "1.5 = 150% of table"),
+        _f("premium_share", "保费比例费用", "number", "保费占比", "every premium"),
+        _f("initial_premium_share", "首年附加费用", "number", "保费占比", "first year", False),
+        _f("per_policy", "每单维持费用", "number", "元/单", "each year", False),
+        _f("initial_per_policy", "每单签发费用", "number", "元/单", "at issue", False),
+        _f("profit_margin", "利润附加", "number", "保费占比", "", False),
+        _f("per", "费率单位保额", "number", "元", "rates are per this sum insured (e.g. 1000)")),
+    rates=(_f("age", "年龄", "int", "岁", "entry age"),
+           _f("sex", "性别", "text", "", "M, F (or all for one table)"),
+           _f("net_premium", "纯保费", "number", "元", "net annual premium per `per` 元"),
+           _f("gross_premium", "毛保费", "number", "元", "gross annual premium per `per` 元")),
+    figures=(
+        Figure("net_premium", "纯保费", "net premium of a 费率表 row", "元", "rate_money",
+               per="row", needs_data=False),
+        Figure("gross_premium", "毛保费", "gross premium of a 费率表 row", "元", "rate_money",
+               per="row", needs_data=False)),
+    rate_key=("age", "sex"),
+    rate_figures=("net_premium", "gross_premium"),
+)
+
+#: The families a filing may be of.
+FAMILIES: dict[str, Family] = {f.name: f for f in (HUIMINBAO, CROP, LIFE)}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A filed value with its address: ``sheet`` (or file) and ``cell`` (A1, or a TOML key)."""
+
+    value: object
+    sheet: str
+    cell: str
+
+
+@dataclass
+class Filing:
+    """A filing read strictly: family, key → :class:`Cell` dicts, the rates table (values)
+    with the address of every cell, and the results rows."""
+
+    family: Family
+    source: Path
+    info: dict[str, Cell]
+    assumptions: dict[str, Cell]
+    rates: pd.DataFrame
+    rate_cells: pd.DataFrame           # same shape: "sheet!cell" of each value
+    rates_sheet: str
+    results: pd.DataFrame              # figure, description, value, unit, tolerance, sheet, cell
+    files: list[Path] = field(default_factory=list)
+
+    def value(self, key: str, default=None):
+        """The value of an 产品信息 or 假设 field (``default`` when it was left empty)."""
+        for part in (self.info, self.assumptions):
+            if key in part:
+                return part[key].value
+        return default
+
+    def where(self, key: str) -> tuple[str, str]:
+        for part in (self.info, self.assumptions):
+            if key in part:
+                return part[key].sheet, part[key].cell
+        return "", ""
+
+    @property
+    def as_of(self) -> str:
+        """The day the rules are checked on: the last day of the filed period."""
+        return str(self.value("period_end"))
+
+
+def figure_spec(family: Family, figure_id: str) -> Figure:
+    """The documented figure of ``figure_id`` (``ibnr.2025`` → ``ibnr``), or a ParameterError
+    suggesting the nearest id."""
+    base = figure_id.split(".", 1)[0]
+    known = {f.id: f for f in family.figures}
+    if base not in known:
+        raise ParameterError(_unknown(f"figure id {figure_id!r} of a {family.name} filing",
+                                      base, list(known)))
+    return known[base]
+
+
+def _unknown(what: str, name: str, known: list[str]) -> str:
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"unknown {what}{hint} (known: {', '.join(known)})"
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def column_letter(j: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _err(table: str, column: str | None, row: int | None, rule: str, message: str,
+         value=None) -> DataError:
+    return DataError([Problem(table, column, row, rule, message, value)])
+
+
+def _match_columns(df: pd.DataFrame, names: dict[str, str], table: str,
+                   required: list[str]) -> dict[str, int]:
+    """Column key → position; a header cell may be the English key, the Chinese name or both."""
+    where: dict[str, int] = {}
+    problems = []
+    for j, head in enumerate(df.columns):
+        text = str(head).strip()
+        if not text:
+            continue
+        words = text.replace("(", " ").replace(")", " ").split()
+        hit = [k for k, zh in names.items() if text in (k, zh) or k in words or zh in words]
+        if not hit:
+            problems.append(Problem(table, text, None, "unknown_column",
+                                    _unknown("column", text, [f"{zh} {k}" for k, zh in
+                                                              names.items()])))
+            continue
+        where.setdefault(hit[0], j)
+    for k in required:
+        if k not in where:
+            problems.append(Problem(table, f"{names[k]} {k}", None, "missing_column",
+                                    f"the column '{names[k]} {k}' is missing"))
+    if problems:
+        raise DataError(problems)
+    return where
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str)
+                                                                      and not v.strip())
+
+
+def _convert(v, spec: Field, table: str, column: str, row: int | None):
+    """A filed cell as the field's kind, or a DataError naming where it is."""
+    if isinstance(v, str):
+        v = v.strip()
+    try:
+        if spec.kind == "text":
+            if isinstance(v, float) and v.is_integer():
+                return str(int(v))
+            return str(v)
+        if spec.kind == "number":
+            if isinstance(v, bool):
+                raise ValueError
+            x = float(str(v).replace(",", "")) if isinstance(v, str) else float(v)
+            if not math.isfinite(x):
+                raise ValueError
+            return x
+        if spec.kind == "int":
+            if isinstance(v, bool):
+                raise ValueError
+            x = float(v)
+            if not x.is_integer():
+                raise ValueError
+            return int(x)
+        if spec.kind == "bool":
+            if isinstance(v, bool):
+                return v
+            t = str(v).strip().lower()
+            if t in ("yes", "true", "1", "是", "y"):
+                return True
+            if t in ("no", "false", "0", "否", "n"):
+                return False
+            raise ValueError
+        if spec.kind == "date":
+            if isinstance(v, datetime):
+                return v.date().isoformat()
+            if isinstance(v, date):
+                return v.isoformat()
+            return datetime.strptime(str(v)[:10], "%Y-%m-%d").date().isoformat()
+    except (TypeError, ValueError):
+        pass
+    expect = {"text": "text", "number": "a number", "int": "a whole number",
+              "bool": "yes or no (是/否)", "date": "a date YYYY-MM-DD"}[spec.kind]
+    raise _err(table, column, row, "bad_value", f"{spec.key} ({spec.zh}) must be {expect}", v)
+
+
+def _check_fields(found: dict[str, Cell], specs: tuple[Field, ...], table: str) -> dict:
+    known = {s.key: s for s in specs}
+    problems = []
+    out = {}
+    for key, c in found.items():
+        if key not in known:
+            problems.append(Problem(table, None, None, "unknown_field",
+                                    _unknown(f"field {key!r}", key, list(known))))
+            continue
+        if _blank(c.value):
+            continue
+        try:
+            out[key] = Cell(_convert(c.value, known[key], table, c.cell, None), c.sheet, c.cell)
+        except DataError as err:
+            problems.extend(err.problems)
+    for s in specs:
+        if s.required and s.key not in out:
+            problems.append(Problem(table, s.key, None, "missing_field",
+                                    f"the required field {s.key} ({s.zh}) is missing or empty"))
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def _read_sheet(path: Path, sheet: str, name: str) -> pd.DataFrame:
+    from ..data import read_table
+
+    if path.is_dir():
+        return read_table(path / name)
+    return read_table(path, sheet_name=sheet)
+
+
+def _kv_from_frame(df: pd.DataFrame, table: str, sheet: str) -> dict[str, Cell]:
+    cols = _match_columns(df, KV_COLUMNS, table, ["key", "value"])
+    jk, jv = cols["key"], cols["value"]
+    out: dict[str, Cell] = {}
+    for i in range(len(df)):
+        key = df.iat[i, jk]
+        if _blank(key):
+            continue
+        key = str(key).strip()
+        if key in out:
+            raise _err(table, KV_COLUMNS["key"], i + 1, "duplicate_field",
+                       f"the field {key} is given twice")
+        out[key] = Cell(df.iat[i, jv], sheet, f"{column_letter(jv)}{i + 2}")
+    return out
+
+
+def _kv_from_toml(path: Path, table: str) -> dict[str, Cell]:
+    from ..data.io import _check_readable, _decode, _read_bytes
+
+    if not path.exists():
+        raise _err(table, None, None, "missing_file", f"the file {path.name} is missing")
+    _check_readable(path)
+    text = _decode(_read_bytes(path, False), path.name, None)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _err(table, None, None, "bad_toml", f"not valid TOML: {exc}") from None
+    out = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            raise _err(table, key, None, "bad_toml", "a filing's TOML is flat (key = value); "
+                       f"[{key}] is a table")
+        out[key] = Cell(value, path.name, key)
+    return out
+
+
+def read_filing(source, family: str | None = None) -> Filing:
+    """Read a filing (an .xlsx workbook or a folder), strictly.
+
+    The family is read from 产品信息 / ``product.toml`` field ``family`` unless given.
+    """
+    path = Path(source)
+    if not path.exists():
+        raise ParameterError(f"{path}: no such filing (an .xlsx workbook or a folder)")
+    folder = path.is_dir()
+    if not folder and path.suffix.lower() != ".xlsx":
+        raise ParameterError(f"{path}: a filing is an .xlsx workbook or a folder of "
+                             "product.toml, assumptions.toml, rates.csv and results.csv")
+
+    def table_name(key: str) -> str:
+        zh, file = SHEETS[key]
+        return f"{path.name}/{file}" if folder else f"{path.name}, sheet {zh}"
+
+    def sheet_label(key: str) -> str:
+        zh, file = SHEETS[key]
+        return file if folder else zh
+
+    kv = {}
+    for key in ("info", "assumptions"):
+        if folder:
+            kv[key] = _kv_from_toml(path / SHEETS[key][1], table_name(key))
+        else:
+            df = _read_sheet(path, SHEETS[key][0], "")
+            kv[key] = _kv_from_frame(df, table_name(key), sheet_label(key))
+    fam_cell = kv["info"].pop("family", None)
+    name = family or (str(fam_cell.value).strip() if fam_cell is not None else None)
+    if name is None:
+        raise _err(table_name("info"), "family", None, "missing_field",
+                   f"the field family is missing: one of {', '.join(FAMILIES)}")
+    if name not in FAMILIES:
+        raise ParameterError(_unknown("family", name, list(FAMILIES)))
+    fam = FAMILIES[name]
+    info = _check_fields(kv["info"], fam.info, table_name("info"))
+    assumptions = _check_fields(kv["assumptions"], fam.assumptions, table_name("assumptions"))
+
+    # 费率表
+    rtable = table_name("rates")
+    raw = _read_sheet(path, SHEETS["rates"][0], SHEETS["rates"][1])
+    names = {s.key: s.zh for s in fam.rates}
+    cols = _match_columns(raw, names, rtable, [s.key for s in fam.rates if s.required])
+    data, cells = {}, {}
+    keep = [i for i in range(len(raw)) if not all(_blank(v) for v in raw.iloc[i])]
+    problems = []
+    for s in fam.rates:
+        if s.key not in cols:
+            continue
+        j = cols[s.key]
+        vals, addr = [], []
+        for i in keep:
+            v = raw.iat[i, j]
+            if _blank(v):
+                if s.required:
+                    problems.append(Problem(rtable, f"{s.zh} {s.key}", i + 1, "missing_value",
+                                            "empty cell"))
+                vals.append(None)
+            else:
+                try:
+                    vals.append(_convert(v, s, rtable, f"{s.zh} {s.key}", i + 1))
+                except DataError as err:
+                    problems.extend(err.problems)
+                    vals.append(None)
+            addr.append(f"{column_letter(j)}{i + 2}")
+        data[s.key], cells[s.key] = vals, addr
+    if not keep:
+        problems.append(Problem(rtable, None, None, "empty_table", "the rates table is empty"))
+    if problems:
+        raise DataError(problems)
+    rates = pd.DataFrame(data)
+    rate_cells = pd.DataFrame(cells)
+    dup = rates.duplicated(list(fam.rate_key), keep=False)
+    if dup.any():
+        first = int(dup.to_numpy().nonzero()[0][0])
+        raise _err(rtable, " × ".join(fam.rate_key), keep[first] + 1, "duplicate_row",
+                   f"{' × '.join(fam.rate_key)} given twice: "
+                   f"{tuple(rates.loc[first, list(fam.rate_key)])}")
+
+    # 结果
+    stable = table_name("results")
+    raw = _read_sheet(path, SHEETS["results"][0], SHEETS["results"][1])
+    cols = _match_columns(raw, RESULT_COLUMNS, stable, ["figure", "value"])
+    rows = []
+    seen = set()
+    number = Field("value", "值", "number")
+    tol = Field("tolerance", "容差", "number")
+    for i in range(len(raw)):
+        fid = raw.iat[i, cols["figure"]]
+        if _blank(fid):
+            continue
+        fid = str(fid).strip()
+        try:
+            spec = figure_spec(fam, fid)
+        except ParameterError as err:
+            problems.append(Problem(stable, f"{RESULT_COLUMNS['figure']} figure", i + 1,
+                                    "unknown_figure", str(err)))
+            continue
+        if spec.per == "row":
+            problems.append(Problem(stable, "指标 figure", i + 1, "unknown_figure",
+                                    f"{fid}: this figure is filed in the 费率表, one per row"))
+            continue
+        if (spec.per is None) != ("." not in fid):
+            problems.append(Problem(stable, "指标 figure", i + 1, "bad_figure",
+                                    f"{fid}: {'give it as ' + spec.id + '.YEAR' if spec.per else 'takes no suffix'}"))
+            continue
+        if fid in seen:
+            problems.append(Problem(stable, "指标 figure", i + 1, "duplicate_figure",
+                                    f"{fid} is given twice"))
+            continue
+        seen.add(fid)
+        j = cols["value"]
+        v = raw.iat[i, j]
+        if _blank(v):
+            problems.append(Problem(stable, "值 value", i + 1, "missing_value", f"{fid}: no value"))
+            continue
+        try:
+            value = _convert(v, number, stable, "值 value", i + 1)
+            t = raw.iat[i, cols["tolerance"]] if "tolerance" in cols else None
+            t = None if _blank(t) else _convert(t, tol, stable, "容差 tolerance", i + 1)
+        except DataError as err:
+            problems.extend(err.problems)
+            continue
+        if t is not None and t < 0:
+            problems.append(Problem(stable, "容差 tolerance", i + 1, "bad_value",
+                                    "a tolerance is ≥ 0", t))
+            continue
+        rows.append({"figure": fid, "value": value, "tolerance": t,
+                     "sheet": sheet_label("results"), "cell": f"{column_letter(j)}{i + 2}"})
+    if problems:
+        raise DataError(problems)
+    results = pd.DataFrame(rows, columns=["figure", "value", "tolerance", "sheet", "cell"])
+    files = [path] if not folder else sorted(p for p in path.iterdir() if p.is_file())
+    return Filing(fam, path, info, assumptions, rates, rate_cells, sheet_label("rates"),
+                  results, files)
