@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from puhui.agri.lcr import county_rates
 from puhui.agri.rules import (
+    YEARLY_CAP_POLICY,
     base_rate,
     cap_rate_change,
     check_expense_ratio,
@@ -66,7 +67,7 @@ def test_clipping_only_on_request_and_reported():
 
 
 @settings(max_examples=60, deadline=None)
-@given(bench=st.floats(0.001, 0.3), loading=st.floats(0, 0.25), factor=st.floats(0.1, 3))
+@given(bench=st.floats(0.001, 0.3), loading=st.floats(0, 0.20), factor=st.floats(0.1, 3))
 def test_filed_rate_always_within_band_when_clipped(bench, loading, factor):
     r = filed_rate(bench, loading, factor, clip=True)
     lo, hi = rate_band(bench, loading)
@@ -75,24 +76,28 @@ def test_filed_rate_always_within_band_when_clipped(bench, loading, factor):
 
 
 def test_rate_change_cap():
+    # the cap is the company's, named by the caller (here the example policy book's +20%)
     with pytest.raises(RuleError, match="20%"):
-        cap_rate_change(0.04, 0.05)
-    r = cap_rate_change([0.04, 0.04, 0.04], [0.05, 0.045, 0.02], clip=True)
+        cap_rate_change(0.04, 0.05, max_increase=YEARLY_CAP_POLICY)
+    r = cap_rate_change([0.04, 0.04, 0.04], [0.05, 0.045, 0.02], max_increase=0.2, clip=True)
     np.testing.assert_allclose(r.rate, [0.048, 0.045, 0.02])
     assert r.capped.tolist() == [True, False, False]
-    r = cap_rate_change(0.04, 0.02, max_decrease=0.25, clip=True)
+    r = cap_rate_change(0.04, 0.02, max_increase=0.2, max_decrease=0.25, clip=True)
     assert float(r.rate) == pytest.approx(0.03)
     with pytest.raises(RuleError):
-        cap_rate_change(0.04, 0.02, max_decrease=0.25)
+        cap_rate_change(0.04, 0.02, max_increase=0.2, max_decrease=0.25)
 
 
 def test_premium_adequacy():
-    res = premium_adequacy([100.0, 100.0], [70.0, 95.0], [20.0, 15.0])
+    # at the valuation date: unearned premium vs claims + expenses of the unexpired risk
+    res = premium_adequacy([100.0, 100.0], [70.0, 95.0], [20.0, 15.0],
+                           valuation_date="2025-06-30")
     assert res.adequate.tolist() == [True, False]
     np.testing.assert_allclose(res.ratio, [0.9, 1.1])
     np.testing.assert_allclose(res.deficiency, [0.0, 10.0])     # 保费不足准备金
-    with pytest.raises(RuleError, match="保费充足性"):
-        premium_adequacy(100.0, 95.0, 15.0, strict=True)
+    np.testing.assert_allclose(res.unexpired_risk_reserve, [100.0, 110.0])
+    with pytest.raises(RuleError, match="保费不足准备金"):
+        premium_adequacy(100.0, 95.0, 15.0, valuation_date="2025-06-30", strict=True)
 
 
 def test_subsidy_split_and_farmer_premium_from_the_county_schedule():
@@ -152,7 +157,7 @@ def test_kmeans_zoning_is_seeded_and_ordered():
         risk_zones(pd.Series([0.01, 0.01, 0.01, 0.02]), 3)      # ties: zones would be empty
 
 
-def _experience():
+def _experience(flood_prone=False):
     rng = np.random.default_rng(42)
     regions = [f"county{i}" for i in range(12)]
     true = rng.uniform(0.02, 0.10, len(regions))
@@ -163,41 +168,90 @@ def _experience():
             lcr = m * rng.gamma(2.0, 0.5)
             if year == 2016 and r < "county5":
                 lcr += 0.5                                       # a catastrophe year
+            if flood_prone and year % 3 == 0 and r in ("county1", "county7"):
+                lcr += 0.6                                       # floods, again and again
             rows.append((r, year, lcr * liability, liability))
     df = pd.DataFrame(rows, columns=["region", "year", "indemnity", "liability"])
     df["group"] = np.where(df["region"] < "county6", "north", "south")
     return df
 
 
-def test_county_rates_against_an_independent_computation():
-    df = _experience()
-    res = county_rates(df, cat_quantile=0.8)
-    t = res.table.set_index("region")
-    # 1. caps and the statewide catastrophe loading, by hand
-    lcr = df["indemnity"] / df["liability"]
-    cap = lcr.groupby(df["region"]).transform(lambda s: np.quantile(s, 0.8))
-    capped = np.minimum(lcr, cap)
-    assert res.cat_load == pytest.approx(((lcr - capped) * df["liability"]).sum()
-                                         / df["liability"].sum(), rel=1e-12)
-    # 2. Bühlmann–Straub by its formulas (Bühlmann & Gisler 2005, ch. 4)
-    w = df["liability"]
-    wi = w.groupby(df["region"]).sum()
-    xi = (capped * w).groupby(df["region"]).sum() / wi
-    ni = df.groupby("region").size()
-    s2 = (w * (capped - df["region"].map(xi)) ** 2).sum() / (ni - 1).sum()
+def _pooled_threshold(lcr, w, q):
+    """The provincial cap by hand: sort all county-years, accumulate liability, take the first
+    LCR whose cumulative share reaches q (the inverse of the weighted distribution)."""
+    order = np.argsort(lcr)
+    share = np.cumsum(w[order]) / w.sum()
+    return lcr[order][np.argmax(share >= q - 1e-12)]
+
+
+def _bs_by_hand(x, w, region):
+    """Bühlmann–Straub by its formulas (Bühlmann & Gisler 2005, ch. 4): z, own means, the
+    z-weighted collective and K."""
+    wi = w.groupby(region).sum()
+    xi = (x * w).groupby(region).sum() / wi
+    ni = region.value_counts().reindex(wi.index)
+    s2 = (w * (x - region.map(xi)) ** 2).sum() / (ni - 1).sum()
     xw = (wi * xi).sum() / wi.sum()
     a = wi.sum() * ((wi * (xi - xw) ** 2).sum() - (len(wi) - 1) * s2) / \
         (wi.sum() ** 2 - (wi ** 2).sum())
-    assert a > 0
     z = wi / (wi + s2 / a)
+    return z, xi, (z * xi).sum() / z.sum(), s2 / a, a
+
+
+def test_county_rates_against_an_independent_computation():
+    df = _experience()
+    res = county_rates(df, cat_quantile=0.8, cat_spread="liability")
+    t = res.table.set_index("region")
+    # 1. one provincial cap (pooled, liability-weighted 80th percentile) and the loading
+    lcr, w = (df["indemnity"] / df["liability"]).to_numpy(), df["liability"].to_numpy()
+    tau = _pooled_threshold(lcr, w, 0.8)
+    assert res.threshold == tau and (t["cap"] == tau).all()
+    assert (w[lcr <= tau].sum() / w.sum() >= 0.8) and (w[lcr < tau].sum() / w.sum() < 0.8)
+    capped = pd.Series(np.minimum(lcr, tau), index=df.index)
+    excess = pd.Series(lcr, index=df.index) - capped
+    assert res.cat_load == pytest.approx((excess * w).sum() / w.sum(), rel=1e-12)
+    assert (t["cat_load"] == res.cat_load).all() and (t["cat_z"] == 0).all()
+    # 2. Bühlmann–Straub on the capped LCRs
+    z, xi, _, k, a = _bs_by_hand(capped, df["liability"], df["region"])
+    assert a > 0
     np.testing.assert_allclose(t.loc[z.index, "z"], z, rtol=1e-10)
-    assert res.credibility_constant == pytest.approx(s2 / a, rel=1e-10)
+    assert res.credibility_constant == pytest.approx(k, rel=1e-10)
     # 3. complement = neighbour-group liability-weighted capped LCR; rate = blend + cat load
+    wi = df["liability"].groupby(df["region"]).sum()
     grp = df.drop_duplicates("region").set_index("region")["group"]
     group_lcr = (xi * wi).groupby(grp).sum() / wi.groupby(grp).sum()
     expected = z * xi + (1 - z) * grp.map(group_lcr) + res.cat_load
     np.testing.assert_allclose(t.loc[expected.index, "pure_rate"], expected, rtol=1e-10)
     assert (t["lcr_capped"] <= t["lcr"] + 1e-15).all()
+    # 4. the credibility spread: one catastrophe year across five counties shows no
+    # county-to-county difference in the excess (a ≤ 0), so it is the statewide loading
+    assert _bs_by_hand(excess, df["liability"], df["region"])[4] <= 0
+    cred = county_rates(df, cat_quantile=0.8, cat_spread="credibility").table
+    assert (cred["cat_z"] == 0).all()
+    np.testing.assert_allclose(cred["cat_load"], res.cat_load, rtol=1e-12)
+
+
+def test_county_rates_credibility_spread_by_hand():
+    # two counties flooded every third year: the excess carries a county signal (a > 0)
+    df = _experience(flood_prone=True)
+    res = county_rates(df, cat_quantile=0.8, cat_spread="credibility")
+    t = res.table.set_index("region")
+    lcr, w = (df["indemnity"] / df["liability"]).to_numpy(), df["liability"].to_numpy()
+    tau = _pooled_threshold(lcr, w, 0.8)
+    capped = pd.Series(np.minimum(lcr, tau), index=df.index)
+    excess = pd.Series(lcr, index=df.index) - capped
+    zx, ex, collective, _, ax = _bs_by_hand(excess, df["liability"], df["region"])
+    assert ax > 0
+    load = zx * ex + (1 - zx) * collective             # z-weighted collective
+    np.testing.assert_allclose(t.loc[load.index, "cat_z"], zx, rtol=1e-10)
+    np.testing.assert_allclose(t.loc[load.index, "cat_load"], load, rtol=1e-10)
+    flat = county_rates(df, cat_quantile=0.8, cat_spread="liability").table.set_index("region")
+    np.testing.assert_allclose(t["pure_rate"] - t["cat_load"],
+                               flat["pure_rate"] - flat["cat_load"], rtol=1e-12)
+    wi = df["liability"].groupby(df["region"]).sum()
+    assert (load * wi).sum() == pytest.approx((excess * w).sum(), rel=1e-10)   # balance
+    # the flooded counties carry more of the loading than the statewide share
+    assert (t.loc[["county1", "county7"], "cat_load"] > res.cat_load).all()
 
 
 def test_county_rates_without_cap_and_errors():

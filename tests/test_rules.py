@@ -3,7 +3,8 @@
 The figures asserted below are the ones puhui has used since its first release (agri/rules.py
 and agri/subsidy.py before the rulebooks), now read from the books; their sources are in each
 rule's note: 银保监规〔2023〕4号 (factor bands [0.75, 1.25] / [0.5, 1.5] per the CBIRC press
-release of 2023-04-28; loading cap 25%, unconfirmed, another reading 20%), the 2024 notice on
+release of 2023-04-28; loading cap 20% since issue 14 — the stricter reading, unconfirmed; the
+only source found, a news report of 2023-04-28, gives 25%), the 2024 notice on
 完全成本保险 / 种植收入保险 (综合费用率 ≤ 20%, 保障水平 ≤ 80% of 产值, province ≥ 25%, central
 45% / 35%, as reported by Xinhua / People's Daily / CCTV 2024-05-21), 财金〔2021〕130号
 (livestock 50% / 40%, forests 50% / 30%, secondary summary).
@@ -104,12 +105,12 @@ def test_every_shipped_book_loads_and_every_rule_cites_its_source():
     assert all(b.kind == "regulation" for b in R.rulebooks("regulation"))
 
 
-def test_shipped_figures_are_the_ones_puhui_has_always_used():
+def test_shipped_figures_are_the_ones_puhui_uses():
     # 银保监规〔2023〕4号 — bands per the CBIRC press release of 2023-04-28
     assert R.rule("agri.factor_band.subsidised").value == (0.75, 1.25)
     assert R.rule("agri.factor_band.other").value == (0.5, 1.5)
     loading = R.rule("agri.loading_cap.subsidised")
-    assert loading.value == 0.25 and not loading.confirmed
+    assert loading.value == 0.20 and not loading.confirmed      # the stricter reading
     assert "20%" in loading.note and "25%" in loading.note      # both readings recorded
     # 2024 notice (Xinhua / CCTV / People's Daily 2024-05-21): 综合费用率 ≤ 20%, ≤ 80% of 产值
     assert R.rule("agri.expense_ratio.full_cost_income").value == 0.20
@@ -117,7 +118,7 @@ def test_shipped_figures_are_the_ones_puhui_has_always_used():
     # the modules read them (one home for each figure)
     assert agri_rules.FACTOR_BAND_SUBSIDISED == (0.75, 1.25)
     assert agri_rules.FACTOR_BAND_OTHER == (0.5, 1.5)
-    assert agri_rules.MAX_LOADING_SUBSIDISED == 0.25
+    assert agri_rules.MAX_LOADING_SUBSIDISED == 0.20
     assert agri_rules.MAX_EXPENSE_RATIO == 0.20
     assert agri_rules.MAX_SUM_INSURED_SHARE == 0.80
     assert agri_rules.RULE_2023 == "银保监规〔2023〕4号"
@@ -153,7 +154,7 @@ def test_check_gives_rows_with_limits_and_sources():
     rows = t.set_index("rule")
     assert rows.loc["agri.factor_band.subsidised", "limit"] == "[0.75, 1.25]"
     assert not rows.loc["agri.factor_band.subsidised", "passed"]
-    assert rows.loc["agri.loading_cap.subsidised", "passed"]
+    assert not rows.loc["agri.loading_cap.subsidised", "passed"]          # 22% > 20%
     assert not rows.loc["agri.premium_adequacy", "passed"]
     assert (t["kind"] == "regulation").all()
     assert rows.loc["agri.loading_cap.subsidised", "source"] == \
@@ -173,7 +174,8 @@ def test_check_a_filing_table_with_per_row_scope():
     t = R.check(filing, scope=AGRI, as_of="2025-01-01")
     failed = t[~t["passed"]]
     assert sorted(zip(failed["row"], failed["rule"], strict=True)) == [
-        ("县B", "agri.factor_band.subsidised"), ("县B", "agri.loading_cap.subsidised")]
+        ("县B", "agri.factor_band.subsidised"), ("县B", "agri.loading_cap.subsidised"),
+        ("县D", "agri.loading_cap.subsidised")]                           # 25% > 20%
     assert not ((t["row"] == "县D") & (t["quantity"] == "rate_factor")).any()   # NaN: not given
     assert len(t) == 3 + 3                                                      # 3 bands, 3 caps
 
@@ -280,7 +282,8 @@ def test_agri_functions_give_the_same_numbers_and_say_whose_rule():
     # numbers unchanged (DOMAIN.md worked example: 3% / (1 − 20%) = 3.75%, × 1.25 = 4.6875%)
     assert float(base_rate(0.03, 0.20)) == pytest.approx(0.0375, rel=1e-15)
     assert float(filed_rate(0.03, 0.20, 1.25).rate) == pytest.approx(0.046875, rel=1e-15)
-    assert cap_rate_change(0.04, 0.06, clip=True).rate.item() == pytest.approx(0.048, rel=1e-15)
+    assert cap_rate_change(0.04, 0.06, max_increase=agri_rules.YEARLY_CAP_POLICY,
+                           clip=True).rate.item() == pytest.approx(0.048, rel=1e-15)
     s = subsidy_split("crop", "central", provincial=0.27, county=0.03)
     assert (s.central, s.farmer) == (0.45, pytest.approx(0.25))
     # a regulation breach names the document, the article and the date
@@ -291,8 +294,8 @@ def test_agri_functions_give_the_same_numbers_and_say_whose_rule():
     assert "not confirmed" in str(err.value)
     with pytest.raises(R.RegulationBreach, match="财金〔2021〕130号"):
         subsidy_split("crop", "central", provincial=0.20)
-    with pytest.raises(R.RegulationBreach, match="保费充足性"):
-        premium_adequacy(100.0, 95.0, 15.0, strict=True)
+    with pytest.raises(R.RegulationBreach, match="保费不足准备金"):
+        premium_adequacy(100.0, 95.0, 15.0, valuation_date="2025-06-30", strict=True)
     with pytest.raises(R.RegulationBreach, match="综合费用率"):
         check_expense_ratio(0.21)
     with pytest.raises(R.RegulationBreach, match="80%"):
@@ -303,8 +306,10 @@ def test_agri_functions_give_the_same_numbers_and_say_whose_rule():
 
 
 def test_the_yearly_cap_is_a_company_policy():
-    with pytest.raises(R.PolicyBreach, match=r"company policy \(EXAMPLE policy book") as err:
+    with pytest.raises(ParameterError, match="company policy"):       # no cap by default
         cap_rate_change(0.04, 0.05)
+    with pytest.raises(R.PolicyBreach, match=r"company policy \(EXAMPLE policy book") as err:
+        cap_rate_change(0.04, 0.05, max_increase=agri_rules.YEARLY_CAP_POLICY)
     assert err.value.kind == "policy" and "+20%" in str(err.value)
     assert "regulation" not in str(err.value).replace("not a regulation", "")
     with pytest.raises(R.PolicyBreach, match="max_increase given by the caller"):
@@ -399,7 +404,7 @@ def test_cli_rules_list_and_show(capsys, tmp_path):
     assert "1 rulebook(s) in force on 2023-06-01" in out and "cn.agri.premium_subsidy_2021" in out
     assert main(["rules", "show", "cn.agri.actuarial_2023"]) == 0
     out = capsys.readouterr().out
-    assert "agri.loading_cap.subsidised" in out and "≤ 0.25" in out and "[0.75, 1.25]" in out
+    assert "agri.loading_cap.subsidised" in out and "≤ 0.2" in out and "[0.75, 1.25]" in out
     assert main(["rules", "show", str(_write(tmp_path, GOOD))]) == 0
     assert "acme.cap" in capsys.readouterr().out
     assert main(["rules", "show", "cn.agri.actuarial2023"]) == 2

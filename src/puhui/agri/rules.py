@@ -5,22 +5,24 @@
 * 费率 = 基准费率 × 费率调整系数;
 * 基准费率 = 基准纯风险损失率 / (1 − 附加费率)  (目标赔付率 = 1 − 附加费率);
 * 费率调整系数 within [0.75, 1.25] for 财政补贴性产品 (subsidised products), [0.5, 1.5] otherwise;
-* 附加费率 ≤ 25% for subsidised products (a figure not yet confirmed from the article: another
-  reading gives 20%; see the rule's note).
+* 附加费率 of subsidised products capped — at 20%, the stricter of the two readings in
+  circulation, until the article text is read (the only source found, a news report of
+  2023-04-28, gives 25%; see the rule's note: ``puhui rules show cn.agri.actuarial_2023``).
 
 The 2024 notice of 财政部、农业农村部、金融监管总局 on 完全成本保险 and 种植收入保险 for rice,
 wheat and maize adds 综合费用率 ≤ 20% and a sum insured ≤ 80% of the planting income; the 2023
-rule also asks for a premium adequacy test (保费充足性测试 / 保费不足准备金) and rate
-back-testing (费率回溯).
+rule also asks for rate back-testing (费率回溯) and a 保费不足准备金 assessment at each valuation
+date (:func:`premium_adequacy`).
 
-Every figure is read from the shipped rulebooks (:mod:`puhui.rules`; ``puhui rules show
-cn.agri.actuarial_2023``), where each carries its 文号, article, date and a note on what could
-not be confirmed. A breached rule raises :class:`puhui.rules.RegulationBreach` (a
-:class:`puhui.errors.RuleError`) naming the rule, its source and the offending entries.
+Every figure is read from the shipped rulebooks (:mod:`puhui.rules`), where each carries its
+文号, article, date and a note on what could not be confirmed. A breached rule raises
+:class:`puhui.rules.RegulationBreach` (a :class:`puhui.errors.RuleError`) naming the rule, its
+source and the offending entries.
 
-A yearly cap on rate changes is **not** a Chinese regulation: the +20% of
-:func:`cap_rate_change` is the US federal crop programme's practice, used here as a company
-policy (the example policy book ``example.company_policy``); its breach raises
+A yearly cap on rate changes is **not** a Chinese regulation (the 2023 rule bounds the factor):
+:func:`cap_rate_change` applies a cap only where the caller names it — a number, or a rule of a
+company policy book such as the example ``example.company_policy`` (+20%, the US federal crop
+programme's practice, :data:`YEARLY_CAP_POLICY`); its breach raises
 :class:`puhui.rules.PolicyBreach`, labelled "company policy".
 
 Only where the caller passes ``clip=True`` is a number moved into its band, and the result then
@@ -30,6 +32,7 @@ says so (``clipped`` and ``notes``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -45,14 +48,16 @@ _ADEQUACY = rule("agri.premium_adequacy", book="cn.agri.actuarial_2023")
 _EXPENSE_CAP = rule("agri.expense_ratio.full_cost_income", book="cn.agri.full_cost_income_2024")
 _SUM_INSURED_CAP = rule("agri.sum_insured_share.full_cost_income",
                         book="cn.agri.full_cost_income_2024")
-#: The example company policy behind :func:`cap_rate_change`'s default (not a regulation).
+#: The example company policy's yearly cap (+20%, the US practice; not a regulation), for callers
+#: who adopt it: ``cap_rate_change(prev, new, max_increase=YEARLY_CAP_POLICY)``.
 YEARLY_CAP_POLICY = rule("policy.rate_change.yearly_cap", book="example.company_policy")
 
 RULE_2023 = rulebook("cn.agri.actuarial_2023").document
 #: 费率调整系数 bands of the 2023 rule (from the rulebook).
 FACTOR_BAND_SUBSIDISED: tuple[float, float] = _BAND_SUBSIDISED.value
 FACTOR_BAND_OTHER: tuple[float, float] = _BAND_OTHER.value
-#: 附加费率 ceiling for subsidised products (from the rulebook; not confirmed, see its note).
+#: 附加费率 ceiling for subsidised products (from the rulebook: 20%, the stricter reading; not
+#: confirmed from the article text, see the rule's note).
 MAX_LOADING_SUBSIDISED: float = _LOADING_CAP.value
 #: 综合费用率 ceiling (2024 notice on 完全成本保险 / 种植收入保险; from the rulebook).
 MAX_EXPENSE_RATIO: float = _EXPENSE_CAP.value
@@ -84,7 +89,8 @@ def factor_band(subsidised: bool = True) -> tuple[float, float]:
 
 def base_rate(benchmark_rate, loading, *, subsidised: bool = True):
     """基准费率 = 基准纯风险损失率 / (1 − 附加费率); raises RegulationBreach (a RuleError) if a
-    subsidised product's loading breaks the rulebook's cap (25%).
+    subsidised product's loading breaks the rulebook's cap (:data:`MAX_LOADING_SUBSIDISED`,
+    20% — unconfirmed, the stricter reading; see the rule's note).
 
     Examples
     --------
@@ -152,7 +158,7 @@ def filed_rate(benchmark_rate, loading, factor=1.0, *, subsidised: bool = True,
     benchmark_rate : float or array
         基准纯风险损失率 (the industry benchmark where one is published), a fraction.
     loading : float or array
-        附加费率, a fraction (≤ 25% for subsidised products).
+        附加费率, a fraction (≤ :data:`MAX_LOADING_SUBSIDISED` for subsidised products).
     factor : float or array
         费率调整系数 the company applies.
     subsidised : bool
@@ -244,21 +250,28 @@ def cap_rate_change(previous_rate, indicated_rate, *, max_increase: float | Rule
     """Check an indicated rate against a year-on-year change cap — a **company policy**.
 
     No Chinese regulation caps the yearly change (银保监规〔2023〕4号 bounds the factor, see
-    :func:`filed_rate`). The cap is the company's: ``max_increase`` as a number, or a ``max``
-    rule on ``rate_change`` from a policy book (:func:`puhui.rules.load_rulebook`). Left out,
-    it is the example policy book's +20% (``example.company_policy``: the US federal crop
-    programme's practice). A change above ``+max_increase`` (or below ``−max_decrease``) raises
-    :class:`puhui.rules.PolicyBreach` labelled "company policy", unless ``clip=True``, which
-    moves the rate to the cap and records it in ``capped`` / ``notes``.
+    :func:`filed_rate`), so there is no default: the caller names the company's cap, as a
+    number or as a ``max`` rule on ``rate_change`` from a policy book
+    (:func:`puhui.rules.load_rulebook`; e.g. :data:`YEARLY_CAP_POLICY`, the example book's +20%,
+    the US federal crop programme's practice). A change above ``+max_increase`` (or below
+    ``−max_decrease``) raises :class:`puhui.rules.PolicyBreach` labelled "company policy",
+    unless ``clip=True``, which moves the rate to the cap and records it in ``capped`` /
+    ``notes``.
 
     Examples
     --------
-    >>> cap_rate_change(0.04, 0.06, clip=True).rate.item()
+    >>> cap_rate_change(0.04, 0.06, max_increase=YEARLY_CAP_POLICY, clip=True).rate.item()
     0.048
     >>> cap_rate_change(0.04, 0.05, max_increase=0.25).rate.item()
     0.05
     """
-    policy = YEARLY_CAP_POLICY if max_increase is None else max_increase
+    if max_increase is None:
+        raise ParameterError(
+            "cap_rate_change needs the company policy's cap: max_increase=0.15 (a number) or a "
+            "'max' rule on rate_change from a policy book, e.g. max_increase=YEARLY_CAP_POLICY "
+            "(the example book's +20%, the US practice). No Chinese regulation caps the yearly "
+            "change, so puhui applies none by default")
+    policy = max_increase
     if isinstance(policy, Rule):
         if policy.quantity != "rate_change" or policy.comparison != "max":
             raise ParameterError(f"max_increase: rule '{policy.id}' bounds {policy.quantity} "
@@ -293,47 +306,111 @@ def cap_rate_change(previous_rate, indicated_rate, *, max_increase: float | Rule
 
 @dataclass(frozen=True)
 class PremiumAdequacy:
-    """保费充足性测试: expected claims + expenses against premium.
+    """保费不足准备金评估 at a valuation date (准备金评估日), per unit (arrays broadcast).
 
-    ``ratio`` = (expected claims + expenses) / premium (an expected combined ratio);
-    ``deficiency`` = max(0, expected claims + expenses − premium), the 保费不足准备金.
+    ``unearned_premium_reserve`` (未赚保费准备金) = unearned premium − the unexpired part of the
+    acquisition cost; ``ratio`` = (expected claims + expenses of the unexpired risk) /
+    未赚保费准备金; ``deficiency`` (保费不足准备金) = max(0, expected claims + expenses −
+    未赚保费准备金); ``unexpired_risk_reserve`` (未到期责任准备金) = 未赚保费准备金 + 保费不足准备金.
     """
 
-    premium: np.ndarray
+    valuation_date: date
+    unearned_premium: np.ndarray
+    deferred_acquisition_cost: np.ndarray
+    unearned_premium_reserve: np.ndarray
     expected_claims: np.ndarray
     expenses: np.ndarray
     ratio: np.ndarray
     deficiency: np.ndarray
+    unexpired_risk_reserve: np.ndarray
     adequate: np.ndarray
 
     def summary(self) -> pd.DataFrame:
-        arrays = np.broadcast_arrays(self.premium, self.expected_claims, self.expenses,
-                                     self.ratio, self.deficiency, self.adequate)
-        names = ("premium", "expected_claims", "expenses", "ratio", "deficiency", "adequate")
-        return pd.DataFrame({k: np.ravel(v) for k, v in zip(names, arrays, strict=True)})
+        """One row per unit: the valuation date, the inputs and the reserves."""
+        names = ("unearned_premium", "deferred_acquisition_cost", "unearned_premium_reserve",
+                 "expected_claims", "expenses", "ratio", "deficiency", "unexpired_risk_reserve",
+                 "adequate")
+        arrays = np.broadcast_arrays(*(getattr(self, k) for k in names))
+        df = pd.DataFrame({k: np.ravel(v) for k, v in zip(names, arrays, strict=True)})
+        df.insert(0, "valuation_date", pd.Timestamp(self.valuation_date))
+        return df
 
 
-def premium_adequacy(premium, expected_claims, expenses, *, strict: bool = False
-                     ) -> PremiumAdequacy:
-    """Premium adequacy test (保费充足性测试) of the 2023 rule, vectorised.
+def premium_adequacy(unearned_premium, expected_claims, expenses, *,
+                     valuation_date=None, deferred_acquisition_cost=0.0,
+                     strict: bool = False) -> PremiumAdequacy:
+    """保费不足准备金评估 (premium deficiency test) at a valuation date, vectorised.
 
-    With ``strict=True`` an inadequate premium raises RegulationBreach (a RuleError); otherwise
-    the result reports the deficiency reserve (保费不足准备金) to hold. Adequate means
-    (expected claims + expenses) / premium ≤ 1 (the bound of rule ``agri.premium_adequacy``).
+    Part 四 of 银保监规〔2023〕4号 asks for a 保费不足准备金 assessment; the reserve rules define
+    it (《保险公司非寿险业务准备金管理办法实施细则第1号：未到期责任准备金》 第二条, 第四条, 第三章):
+    at the valuation date the 未到期责任准备金 of the in-force policies is the 未赚保费准备金
+    plus a 保费不足准备金 where that is not enough for the unexpired risk::
+
+        未赚保费准备金 UPR = unearned premium − unexpired acquisition cost (保单获取成本)
+        保费不足准备金 PDR = max(0, E[claims] + E[expenses] − UPR)     (of the unexpired risk)
+        未到期责任准备金  = UPR + PDR,     ratio = (E[claims] + E[expenses]) / UPR
+
+    (Adequate means ratio ≤ 1, the bound of rule ``agri.premium_adequacy``.) This is a test of
+    the unexpired risk at ``valuation_date``, not of a product's premium at inception: a crop
+    season half gone has half its premium unearned and the claims still to come of that half.
+
+    Parameters
+    ----------
+    unearned_premium : float or array
+        Unearned premium of the in-force policies at ``valuation_date`` (元): e.g. the sum of
+        :func:`puhui.experience.exposure.earned_by_policy` ``(policies, as_of=valuation_date)
+        ["unearned_premium"]`` (1/365 method; a season's uneven risk may call for a risk-
+        distribution method, 细则第1号 第七条).
+    expected_claims : float or array
+        Expected claims (and claim-handling expenses) still to come on the unexpired risk.
+    expenses : float or array
+        Expected maintenance expenses of the unexpired risk (保单维持费用; not the acquisition
+        cost already paid).
+    valuation_date : date or 'YYYY-MM-DD'
+        The 准备金评估日 — required: the test means nothing without one.
+    deferred_acquisition_cost : float or array
+        The unexpired part of the 保单获取成本 (commission …), deducted from the unearned premium
+        to give the 未赚保费准备金 (第四条); 0 by default.
+    strict : bool
+        Raise :class:`~puhui.rules.RegulationBreach` naming the reserve due where a 保费不足准备金
+        is needed (default: report it).
 
     Examples
     --------
-    >>> premium_adequacy(100.0, 70.0, 20.0).adequate.item()
-    True
+    >>> r = premium_adequacy(60.0, 48.0, 7.0, deferred_acquisition_cost=10.0,
+    ...                      valuation_date="2025-06-30")
+    >>> float(r.unearned_premium_reserve), float(r.deficiency), bool(r.adequate)
+    (50.0, 5.0, False)
     """
-    p = np.asarray(premium, float)
-    c = np.asarray(expected_claims, float)
-    e = np.asarray(expenses, float)
-    if np.any(p <= 0) or np.any(c < 0) or np.any(e < 0):
-        raise ParameterError("premium must be > 0, expected_claims and expenses ≥ 0")
+    if valuation_date is None:
+        raise ParameterError("valuation_date is required: the 保费不足准备金 test is made at a "
+                             "准备金评估日 on the unexpired risk of the policies in force then")
+    try:
+        when = pd.Timestamp(valuation_date)
+    except (TypeError, ValueError):
+        when = pd.NaT
+    if pd.isna(when):
+        raise ParameterError(f"valuation_date must be a date (YYYY-MM-DD), got "
+                             f"{valuation_date!r}")
+    u, c, e, d = (np.asarray(v, float) for v in (unearned_premium, expected_claims, expenses,
+                                                  deferred_acquisition_cost))
+    for name, a in (("unearned_premium", u), ("expected_claims", c), ("expenses", e),
+                    ("deferred_acquisition_cost", d)):
+        bad = ~np.isfinite(a) | (a < 0)
+        if np.any(bad):
+            raise ParameterError(f"{name} must be finite and ≥ 0; bad at {_where(bad)}")
+    if np.any(d > u):
+        raise ParameterError("deferred_acquisition_cost (the unexpired acquisition cost) cannot "
+                             f"exceed the unearned premium; it does at {_where(d > u)}")
+    upr = u - d
     need = c + e
-    ok = need <= _ADEQUACY.value * p * (1 + 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(upr > 0, need / upr, np.where(need > 0, np.inf, 0.0))
+    ok = need <= _ADEQUACY.value * upr * (1 + 1e-12) + 1e-12
+    deficiency = np.maximum(need - upr, 0.0)
     if strict and not np.all(ok):
-        raise _ADEQUACY.breach(f"保费充足性测试: expected claims + expenses exceed the premium "
-                               f"at {_where(~ok)}")
-    return PremiumAdequacy(p, c, e, need / p, np.maximum(need - p, 0.0), ok)
+        raise _ADEQUACY.breach(
+            f"保费不足准备金评估 at {when.date()}: expected claims + expenses of the unexpired risk "
+            f"exceed the 未赚保费准备金 at {_where(~ok)}; a 保费不足准备金 of "
+            f"{float(np.sum(deficiency)):,.2f} is due")
+    return PremiumAdequacy(when.date(), u, d, upr, c, e, ratio, deficiency, upr + deficiency, ok)

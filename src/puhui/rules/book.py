@@ -64,7 +64,8 @@ QUANTITIES: dict[str, tuple[str, str]] = {
     "expense_ratio": ("number", "综合费用率, a fraction of earned premium"),
     "sum_insured_share": ("number", "sum insured / planting income (产值)"),
     "rate_change": ("number", "year-on-year rate change, new / old − 1"),
-    "premium_adequacy_ratio": ("number", "(expected claims + expenses) / premium"),
+    "premium_adequacy_ratio": ("number", "(expected claims + expenses of the unexpired risk) / "
+                               "未赚保费准备金, at a valuation date"),
     "central_subsidy_share": ("number", "中央财政保费补贴, a fraction of the premium"),
     "provincial_subsidy_share": ("number", "省级财政保费补贴, a fraction of the premium"),
     "combined_ratio": ("number", "综合成本率"),
@@ -616,7 +617,7 @@ def rule(rule_id: str, book: str | None = None) -> Rule:
     """A shipped rule by id (searched in ``book`` if given, else in every shipped book).
 
     >>> rule("agri.loading_cap.subsidised").value
-    0.25
+    0.2
     """
     books = [rulebook(book)] if book is not None else _shipped()
     for b in books:

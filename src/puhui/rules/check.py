@@ -17,7 +17,7 @@ matches; a rule whose quantity is given but whose scope keys are not is listed i
 >>> print(t[["rule", "value", "limit", "passed", "kind"]].to_string(index=False))
                        rule value        limit  passed       kind
 agri.factor_band.subsidised   1.3 [0.75, 1.25]   False regulation
-agri.loading_cap.subsidised  0.22       ≤ 0.25    True regulation
+agri.loading_cap.subsidised  0.22        ≤ 0.2   False regulation
 """
 
 from __future__ import annotations
