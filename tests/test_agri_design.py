@@ -26,7 +26,8 @@ from puhui.agri.subsidy import subsidy_split
 from puhui.agri.weather import TieredIndexCover, WeatherIndexCover
 from puhui.agri.yield_model import YieldModel
 from puhui.errors import DataError, ParameterError, RuleError
-from puhui.ratios import Statement, combined_ratio
+from puhui.ratios import Statement, combined_ratio, combined_ratio_from, expected_combined_ratio
+from puhui.ratios.exceedance import burn_exceedance
 
 matplotlib.use("Agg")
 SPLIT = subsidy_split("crop", "central", provincial=0.27, county=0.03)   # DOMAIN.md schedule
@@ -172,9 +173,10 @@ def test_panel_with_a_gap_is_refused():
 
 
 def test_portfolio_by_hand_and_by_the_ratio_definitions():
+    # loadings within the stricter 20% reading of the 2023 cap (the rulebook's, issue 14)
     panel = small_panel()
     study = evaluate_cost_designs(panel, AREA, SI, split=SPLIT, coverage_levels=(0.95, 1.0),
-                                  deductibles=(0.0, 0.05), loadings=(0.15, 0.25), factor=1.1,
+                                  deductibles=(0.0, 0.05), loadings=(0.15, 0.2), factor=1.1,
                                   expenses=EXP)
     assert len(study.designs) == 8 and len(study.by_crop) == 16
     area = AREA.set_index(["region", "crop"])["insured_mu"]
@@ -244,6 +246,9 @@ def test_burn_years_average_to_the_expectation_and_risk_reduction():
     # a design that never paid in the history has no premium and no ratios (not 0, not inf)
     never = d["premium"] == 0
     assert never.any() and d.loc[never, ["combined_ratio", "burn_cr_mean"]].isna().all().all()
+    # … nor a burn P(CR > 100%) (not 0: no year was good either) nor a worst year
+    assert d.loc[never, ["p_cr_above_100", "cr_q90", "worst_cr"]].isna().all().all()
+    assert d.loc[never, "worst_year"].isna().all() and d.loc[~never, "worst_year"].notna().all()
     assert not d.loc[never, "expense_ok"].any()
     full = d[(d["coverage"] == 1.0) & (d["deductible"] == 0.0)]
     assert full["risk_reduction"].iloc[0] == pytest.approx(1.0)
@@ -323,6 +328,164 @@ def test_plots_draw(tmp_path):
     assert len(ax.texts) == 6
     with pytest.raises(ParameterError, match="no crop"):
         study.plot_tradeoff(crop="cotton")
+    plt.close("all")
+
+
+# --- the study runs on puhui.ratios and puhui.tuning -------------------------------------
+
+
+def _study_with_bad_years():
+    # loading 10% and factor 0.9: loss ratio 1.0 — several burn years above 100%
+    return evaluate_cost_designs(small_panel(), AREA, SI, split=SPLIT, expenses=EXP,
+                                 coverage_levels=(0.9, 1.0), deductibles=(0.0, 0.05),
+                                 loadings=(0.1, 0.2), factor=0.9)
+
+
+def test_ratios_are_those_of_puhui_ratios_called_directly():
+    """Combined ratios and P(CR > 100%) recomputed from the study's own amounts with the
+    puhui.ratios functions (and the statement definition of 综合成本率): the same numbers."""
+    study = _study_with_bad_years()
+    bc, by, d = study.by_crop, study.by_year, study.designs
+    # a crop design that never paid in the history has no premium and no ratio at all
+    sold = bc["premium"].to_numpy() > 0
+    assert not sold.all() and bc.loc[~sold, ["combined_ratio", "p_cr_above_100"]].isna().all().all()
+    # expected: CR = loss ratio + expense ratio = (claims + expenses)/premium
+    np.testing.assert_array_equal(bc["combined_ratio"],
+                                  combined_ratio_from(bc["loss_ratio"], bc["expense_ratio"]))
+    np.testing.assert_allclose(bc["combined_ratio"][sold], expected_combined_ratio(
+        bc["expected_claims"], bc["premium"], fixed_expenses=bc["expenses"])[sold], rtol=1e-13)
+    # each burn year of each crop: a one-year statement (premium share as commission, per-亩
+    # and per-claim costs as admin expenses)
+    yr = by.merge(bc[["design", "crop", "premium", "insured_mu"]], on=["design", "crop"])
+    n = small_panel().years.size
+    assert yr.loc[yr["premium"] == 0, "combined_ratio"].isna().all()
+    yr = yr[yr["premium"] > 0]
+    admin = EXP.per_mu * yr["insured_mu"] + EXP.per_paid_mu * yr["paid_mu"]
+    stmt = combined_ratio(Statement(
+        gross_written_premium=yr["premium"].to_numpy(), change_in_upr=0.0,
+        claims_paid=yr["claims"].to_numpy(), change_in_claim_reserves=0.0,
+        commission=EXP.premium_share * yr["premium"].to_numpy(), admin_expenses=admin.to_numpy(),
+        taxes_and_surcharges=0.0, protection_fund=0.0))
+    np.testing.assert_allclose(yr["combined_ratio"], stmt.combined_ratio, rtol=1e-12)
+    # the burn P(CR > 100%) per crop and for the portfolio: burn_exceedance and a plain count
+    cr = yr["combined_ratio"].to_numpy().reshape(int(sold.sum()), n)
+    p = bc.loc[sold, "p_cr_above_100"].to_numpy()
+    np.testing.assert_array_equal(p, burn_exceedance(cr, 1.0))
+    np.testing.assert_array_equal(p, [sum(v > 1.0 for v in row) / n for row in cr])
+    assert 0 < p.max() and p.min() < 1           # the test sees bad and good years
+    tot = by.groupby(["design", "year"])[["claims", "paid_mu"]].sum().reset_index() \
+        .merge(d[["design", "premium", "insured_mu"]], on="design")
+    cr_tot = expected_combined_ratio(tot["claims"], tot["premium"], fixed_expenses=EXP.amount(
+        tot["insured_mu"], tot["premium"], tot["paid_mu"])).reshape(len(d), n)
+    np.testing.assert_allclose(d["burn_cr_mean"], cr_tot.mean(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(d["p_cr_above_100"], burn_exceedance(cr_tot))
+    np.testing.assert_allclose(d["cr_q90"], np.quantile(cr_tot, 0.9, axis=1), rtol=1e-12)
+
+
+def test_burn_exceedance_by_hand_and_its_errors():
+    # 3 of 5 years above 100%; c = 1.2: 1 of 5; axis 0 counts down the columns
+    cr = [0.9, 1.05, 1.3, 0.99, 1.01]
+    assert burn_exceedance(cr) == 0.6 and burn_exceedance(cr, 1.2) == 0.2
+    assert burn_exceedance(np.array([cr, cr]).T, [1.0, 1.2], axis=0).tolist() == [0.6, 0.2]
+    assert burn_exceedance([1.0, 1.0]) == 0.0                       # strictly above c
+    with pytest.raises(ParameterError, match="no year"):
+        burn_exceedance(np.empty((3, 0)))
+    with pytest.raises(ParameterError, match="along an axis"):
+        burn_exceedance(1.2)
+    with pytest.raises(ParameterError, match="threshold"):
+        burn_exceedance(cr, np.nan)
+    with pytest.raises(ParameterError, match="axis"):
+        burn_exceedance(cr, axis=1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(st.floats(0.0, 3.0), min_size=4, max_size=4), min_size=1,
+                     max_size=6), c1=st.floats(0.5, 1.5), c2=st.floats(0.5, 1.5))
+def test_burn_exceedance_counts_years_and_falls_with_the_threshold(rows, c1, c2):
+    cr = np.array(rows)
+    lo, hi = sorted((c1, c2))
+    p_lo, p_hi = burn_exceedance(cr, lo), burn_exceedance(cr, hi)
+    assert p_lo.tolist() == [sum(v > lo for v in r) / 4 for r in rows]
+    assert np.all(p_hi <= p_lo) and np.all((p_lo >= 0) & (p_lo <= 1))
+    assert np.all(p_lo * 4 == np.round(p_lo * 4))              # a multiple of 1/n
+
+
+def test_heatmap_and_tradeoff_are_drawn_by_puhui_tuning_with_chinese_labels(tmp_path,
+                                                                            monkeypatch):
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    import puhui.tuning.plots as tp
+    from puhui.plots import cjk_font, save_figure, use_cjk_font
+    from puhui.tuning.frontier import pareto_mask
+
+    study = _study_with_bad_years()
+    calls = []
+    for name in ("plot_heatmap", "plot_frontier"):
+        real = getattr(tp, name)
+        monkeypatch.setattr(tp, name, lambda *a, _real=real, _name=name, **k:
+                            calls.append(_name) or _real(*a, **k))
+    chinese = use_cjk_font()
+    assert chinese == (cjk_font() is not None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+        ax = study.plot_heatmap("expense_ratio", crop="rice", loading=0.2, level=0.2,
+                                ax=axes[0])
+        ax2 = study.plot_tradeoff(crop="rice", chosen=1, ax=axes[1])
+        png = save_figure(fig, tmp_path / "crop_heatmap.png")
+    assert calls == ["plot_heatmap", "plot_frontier"]
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert png.stat().st_size > 10_000
+    if chinese:
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("绝对免赔率", "保障水平")
+        assert ax.figure.axes[-2].get_ylabel() == "综合费用率"        # the colour bar
+        assert ax2.get_xlabel() == "农户自缴保费（元/亩）"
+    else:
+        assert ax.get_xlabel() == "deductible (share of sum insured)"
+    # the image is the pivot of the table: coverage up the rows, deductible along the columns
+    t = study.by_crop[(study.by_crop["crop"] == "rice") & (study.by_crop["loading"] == 0.2)]
+    ref = t.pivot(index="coverage", columns="deductible", values="expense_ratio")
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), ref.to_numpy())
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["0%", "5%"]
+    assert [x.get_text() for x in ax.texts] == [f"{v:.0%}" for v in ref.to_numpy().ravel()]
+    # the frontier line is pareto_mask over the designs within the expense ceiling
+    r = study.by_crop[study.by_crop["crop"] == "rice"]
+    ok = r["expense_ok"].to_numpy()
+    front = r[ok][pareto_mask(r.loc[ok, "farmer_premium_per_mu"].to_numpy(),
+                              r.loc[ok, "expected_indemnity_per_mu"].to_numpy())]
+    line = ax2.get_lines()[0]
+    np.testing.assert_array_equal(np.sort(line.get_xdata()),
+                                  np.sort(front["farmer_premium_per_mu"]))
+    plt.close("all")
+
+
+def test_tuning_plots_take_a_plain_table():
+    """The generalised tuning figures on a DataFrame with named columns (no Evaluation)."""
+    import matplotlib.pyplot as plt
+
+    from puhui.tuning.plots import plot_frontier, plot_heatmap
+
+    g = pd.DataFrame({"design": range(6), "a": [0.1, 0.2, 0.3] * 2, "b": [1.0] * 3 + [2.0] * 3,
+                      "v": [0.5, 0.9, 1.1, 1.3, 0.7, 0.2], "cost": [1, 2, 3, 4, 5, 6.0],
+                      "gain": [1, 3, 2, 5, 4, 6.0], "ok": [True] * 5 + [False]})
+    ax = plot_heatmap(g, "v", x="a", y="b", fmt="{:.2f}", level=1.0, vmin=0.0, vmax=1.0,
+                      labels={"a": ("甲", "A"), "b": ("乙", "B"), "v": ("值", "V")},
+                      tick_fmt="{:.0%}", max_ticks=1)
+    assert ax.get_images()[0].get_array().tolist() == [[0.5, 0.9, 1.1], [1.3, 0.7, 0.2]]
+    assert ax.get_images()[0].get_clim() == (0.0, 1.0)
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["10%"]          # every 3rd
+    assert ax.get_xlabel() in ("甲", "A") and len(ax.texts) == 6
+    with pytest.raises(ParameterError, match="max_ticks"):
+        plot_heatmap(g, "v", x="a", y="b", max_ticks=0)
+    ax = plot_frontier(g, cost="cost", benefit="gain", color="v", feasible="ok", title=None,
+                       chosen=3)
+    # design 5 is infeasible, so the frontier of the others is 0, 1, 3
+    assert sorted(ax.get_lines()[0].get_xdata().tolist()) == [1.0, 2.0, 4.0]
+    assert ax.get_title() == "" and len(ax.get_legend().get_texts()) == 4
+    with pytest.raises(ParameterError, match="not in the evaluation table"):
+        plot_frontier(g, cost="cost", benefit="gain", color="nope")
     plt.close("all")
 
 
@@ -411,3 +574,30 @@ def test_cost_cover_pay_reproduces_the_bundled_claims():
         np.testing.assert_allclose(got, expected, rtol=0, atol=0.011)
         checked += int((expected > 0).sum())
     assert checked > 100
+
+
+def test_catastrophe_reserve_is_in_the_combined_ratio_but_not_the_expense_ceiling():
+    """Issue 14: the crop study's expenses omitted the 大灾准备金. Its contribution (a share of
+    premium, 财金〔2013〕129号) is a cost of every year — in every combined ratio — but a reserve,
+    not a 费用: the 综合费用率 the 20% ceiling applies to leaves it out. Before the fix it had no
+    column of its own and was counted inside expense_ratio."""
+    panel = small_panel()
+    kw = dict(split=SPLIT, coverage_levels=(0.9, 1.0), deductibles=(0.0,), loadings=(0.2,))
+    plain = evaluate_cost_designs(panel, AREA, SI, expenses=EXP, **kw)
+    cat = evaluate_cost_designs(panel, AREA, SI, expenses=Expenses(
+        per_mu=1.0, premium_share=0.06, per_paid_mu=4.0, catastrophe_reserve=0.03), **kw)
+    for a, b in ((plain.designs, cat.designs), (plain.by_crop, cat.by_crop)):
+        np.testing.assert_allclose(b["expense_ratio"], a["expense_ratio"], rtol=1e-12)
+        np.testing.assert_allclose(b["reserve_ratio"], 0.03)
+        np.testing.assert_allclose(b["catastrophe_reserve"], 0.03 * b["premium"], rtol=1e-12)
+        np.testing.assert_allclose(b["combined_ratio"], a["combined_ratio"] + 0.03, rtol=1e-12)
+        assert (b["expense_ok"] == a["expense_ok"]).all()
+    # each burn year carries it too: CR_t = (claims_t + expenses_t + 0.03·P)/P
+    np.testing.assert_allclose(cat.by_year["combined_ratio"],
+                               plain.by_year["combined_ratio"] + 0.03, rtol=1e-12)
+    assert cat.assumptions["catastrophe_reserve"].startswith("3.00%")
+    # the ratios match the statement definition with the reserve as a cost
+    row = cat.designs.iloc[0]
+    assert row["combined_ratio"] == pytest.approx(
+        (row["expected_claims"] + row["expenses"] + row["catastrophe_reserve"]) / row["premium"],
+        rel=1e-12)

@@ -11,23 +11,35 @@
 * Rules of 银保监规〔2023〕4号: :func:`filed_rate`, :func:`rate_band`, expense-ratio and
   premium-adequacy checks, yearly change cap; :func:`subsidy_split` and :func:`farmer_premium`.
 * :func:`risk_zones` (风险区划) and :func:`county_rates` (loss-cost ratio with credibility).
+* The industry benchmark (行业基准纯风险损失率): :func:`read_benchmark`, :func:`benchmark_filing`
+  (only the factor and the loading are the company's); the county → farm adjustment
+  :func:`county_to_farm` / :func:`fit_farm_ratio` (farm sd = k · county sd).
 """
 
 from __future__ import annotations
 
 from .basis import BasisRisk, BurnAnalysis, basis_risk, burn_analysis
 from .batch import YieldPanel, reprice, yield_panel
+from .benchmark import (
+    Benchmark,
+    benchmark_filing,
+    benchmark_position,
+    read_benchmark,
+    read_zone_map,
+)
 from .contracts import AreaYieldCover, CostCover, RevenueCover, YieldCover, full_cost
 from .density import kde_bandwidth
 from .design import (
     CostDesignStudy,
     DetrendedPanel,
     Expenses,
+    cost_cover_by_year,
     cost_cover_expected,
     cost_cover_pay,
     detrended_panel,
     evaluate_cost_designs,
 )
+from .farm import DEFAULT_FARM_RATIO, FarmAdjustment, county_to_farm, farm_bandwidth, fit_farm_ratio
 from .index_design import index_design_table, tiered_payouts
 from .lcr import CountyRates, county_rates
 from .price_index import PriceIndexCover, average_prices
@@ -51,7 +63,10 @@ from .yield_model import YieldModel, YieldShortfall
 from .zoning import RiskZoning, risk_zones
 
 __all__ = [
-    "CostDesignStudy", "DetrendedPanel", "Expenses", "cost_cover_expected", "cost_cover_pay",
+    "Benchmark", "benchmark_filing", "benchmark_position", "read_benchmark", "read_zone_map",
+    "DEFAULT_FARM_RATIO", "FarmAdjustment", "county_to_farm", "farm_bandwidth", "fit_farm_ratio",
+    "CostDesignStudy", "DetrendedPanel", "Expenses", "cost_cover_by_year", "cost_cover_expected",
+    "cost_cover_pay",
     "detrended_panel", "evaluate_cost_designs", "index_design_table", "tiered_payouts",
     "AreaYieldCover", "BasisRisk", "BurnAnalysis", "CostCover", "CountyRates", "FiledRate",
     "PremiumAdequacy", "PriceIndexCover", "RateChange", "RevenueCover", "RiskZoning",

@@ -20,6 +20,7 @@ from scipy import stats
 
 from ..errors import ParameterError
 from . import density as dens
+from .farm import check_farm, farm_bandwidth
 from .trend import adjust_yields, check_adjustment, check_method, fit_trend
 
 
@@ -91,7 +92,7 @@ class YieldShortfall:
         """P(Y⁺ < t) for t > 0 (= P(Y < t)); 0 for t ≤ 0."""
         t = np.asarray(t, float)
         m = self.model
-        if m.density == "empirical":
+        if m.law_ == "empirical":
             p = (m.adjusted_yields_ < t[..., None]).mean(axis=-1)
         else:
             p = m.cdf(t)
@@ -124,7 +125,7 @@ class YieldShortfall:
         u = np.asarray(u, float)
         g, s = self.guarantee, self.price
         m = self.model
-        if m.density == "empirical":
+        if m.law_ == "empirical":
             x = s[..., None] * np.maximum(g[..., None] - np.maximum(m.adjusted_yields_, 0.0),
                                           0.0)
             out = (np.minimum(x, np.maximum(u, 0.0)[..., None]) ** k).mean(axis=-1)
@@ -178,6 +179,11 @@ class YieldModel:
         Year rated; by default the last year of the history + 1.
     frac : float
         LOWESS span for ``detrend="loess"``.
+    farm : None, float ≥ 1 or FarmAdjustment
+        County → farm adjustment (:mod:`puhui.agri.farm`): with k, the law is the county's
+        plus independent farm noise, sd(farm) = k · sd(county) — the Gaussian kernel on the
+        adjusted yields with bandwidth :func:`~puhui.agri.farm.farm_bandwidth` (empirical or
+        kde density only). None (default): the county law, unchanged.
 
     Attributes
     ----------
@@ -192,6 +198,10 @@ class YieldModel:
         Kernel bandwidth h (kde only).
     dist_ : frozen scipy distribution or None
         Fitted parametric law (beta / weibull / lognormal only).
+    law_ : str
+        The law the rates use: ``density``, or "kde" under a county → farm adjustment.
+    assumptions_ : dict
+        What the rates assume beyond the data (the county → farm adjustment, if any).
 
     Examples
     --------
@@ -203,13 +213,14 @@ class YieldModel:
     """
 
     def __init__(self, detrend="linear", adjustment="additive", density="kde",
-                 bandwidth="silverman", rating_year=None, frac=2.0 / 3.0):
+                 bandwidth="silverman", rating_year=None, frac=2.0 / 3.0, farm=None):
         self.detrend = detrend
         self.adjustment = adjustment
         self.density = density
         self.bandwidth = bandwidth
         self.rating_year = rating_year
         self.frac = frac
+        self.farm = farm
 
     def fit(self, years, yields) -> YieldModel:
         """Fit trend, adjustment and density to a yield history; returns self."""
@@ -228,6 +239,21 @@ class YieldModel:
             self.bandwidth_ = dens.kde_bandwidth(self.adjusted_yields_, self.bandwidth)
         elif self.density in dens.PARAMETRIC:
             self.dist_ = dens.fit_parametric(self.adjusted_yields_, self.density)
+        self.law_ = self.density
+        self.farm_ = check_farm(self.farm)
+        self.assumptions_ = {"county_to_farm": "none (county yields)"}
+        if self.farm_ is not None:
+            if self.density not in ("empirical", "kde"):
+                raise ParameterError(f"the county → farm adjustment needs density='empirical' or "
+                                     f"'kde' (a kernel law), not {self.density!r}")
+            if isinstance(self.farm_.ratio, dict):
+                raise ParameterError("a YieldModel rates one series: give one k (farm=1.3), "
+                                     "not a crop → k mapping")
+            h = farm_bandwidth(self.adjusted_yields_, self.farm_.ratio_for(), self.bandwidth_)
+            if h > 0:
+                self.county_bandwidth_, self.bandwidth_ = self.bandwidth_, float(h)
+                self.law_ = "kde"
+            self.assumptions_["county_to_farm"] = self.farm_.describe()
         return self
 
     def _check_fitted(self):
@@ -241,9 +267,9 @@ class YieldModel:
         if np.any(c <= 0):
             raise ParameterError("the guarantee yield must be positive")
         y = self.adjusted_yields_
-        if self.density == "empirical":
+        if self.law_ == "empirical":
             return dens.empirical_layer(c[..., None], y)
-        if self.density == "kde":
+        if self.law_ == "kde":
             return dens.kde_layer(c[..., None], y, self.bandwidth_)
         return dens.parametric_layer(c, self.dist_)
 
@@ -274,7 +300,7 @@ class YieldModel:
     def pdf(self, y):
         """Density of the fitted yield law (not defined for ``density="empirical"``)."""
         self._check_fitted()
-        if self.density == "kde":
+        if self.law_ == "kde":
             return dens.kde_pdf(y, self.adjusted_yields_, self.bandwidth_)
         if self.dist_ is not None:
             return self.dist_.pdf(y)
@@ -284,7 +310,7 @@ class YieldModel:
         """Distribution function of the fitted yield law."""
         self._check_fitted()
         y = np.asarray(y, float)
-        if self.density == "kde":
+        if self.law_ == "kde":
             return dens.kde_cdf(y, self.adjusted_yields_, self.bandwidth_)
         if self.dist_ is not None:
             return self.dist_.cdf(y)
@@ -293,13 +319,17 @@ class YieldModel:
     def summary(self, coverage_levels=(0.7, 0.8, 0.9)) -> pd.DataFrame:
         """One row per coverage level: expected yield, guarantee and premium rate."""
         theta = check_coverage(coverage_levels).ravel()
-        return pd.DataFrame({
+        out = pd.DataFrame({
             "detrend": self.detrend, "adjustment": str(self.adjustment),
             "density": self.density, "rating_year": self.trend_.rating_year,
             "n_years": self.trend_.years.size, "expected_yield": self.expected_yield_,
             "coverage": theta, "guarantee": theta * self.expected_yield_,
             "premium_rate": np.atleast_1d(self.premium_rate(theta)),
         })
+        if self.farm_ is not None:
+            out["farm_ratio"] = self.farm_.ratio_for()
+        out.attrs["assumptions"] = dict(self.assumptions_)
+        return out
 
     def compare_densities(self, coverage_levels=(0.7, 0.8, 0.9),
                           densities=dens.DENSITIES) -> pd.DataFrame:
@@ -353,7 +383,7 @@ class YieldModel:
         y = self.adjusted_yields_
         ax.hist(y, bins="auto", density=True, alpha=0.4, color="grey",
                 label=label("调整后单产", "adjusted yields"))
-        if self.density != "empirical":
+        if self.law_ != "empirical":
             grid = np.linspace(min(y.min(), 0.5 * y.mean()), y.max() * 1.15, 400)
             ax.plot(grid, self.pdf(grid), label=label("拟合分布", "fitted") + f" ({self.density})")
         for t in np.ravel(coverage_levels):
