@@ -49,13 +49,61 @@ def book(tmp_path_factory) -> Path:
     return folder
 
 
-# The files that take longest (seconds of one worker, measured on an idle 2-core machine) run
-# first, so that `pytest -n 2 --dist loadfile` hands out the long files early and the two workers
-# finish together (longest-processing-time-first); the order within a file is unchanged.
-_LONG_FILES = ("test_notebooks.py", "test_fit_properties.py", "test_demo.py",
-               "test_agri_batch.py", "test_cli_price.py", "test_lev.py",
-               "test_huiminbao_review.py", "test_datasets.py", "test_payout.py",
-               "test_pricing_huiminbao.py", "test_doctests.py", "test_fit_gof.py")
+def _fingerprint(data) -> tuple:
+    """A digest of every table (values, index, columns, dtypes) and dict of a loaded data set."""
+    import dataclasses
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    out = []
+    for field in dataclasses.fields(data):
+        value = getattr(data, field.name)
+        if isinstance(value, pd.DataFrame):
+            h = hashlib.sha256(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+            h.update(repr((list(value.columns), [str(t) for t in value.dtypes])).encode())
+            out.append((field.name, h.hexdigest()))
+        else:
+            out.append((field.name, json.dumps(value, sort_keys=True, default=str)))
+    return tuple(out)
+
+
+@pytest.fixture(scope="session")
+def bundled_huiminbao():
+    """The bundled 惠民保 tables, ``puhui.datasets.load_huiminbao()`` (584,000 member-years
+    validated on load: ~4 s), loaded once per test process for the tests that read them as
+    they are (demo, price command, data sets, participation). Read only: a test that needs to
+    change them takes a copy; the end of the session checks that nobody changed them."""
+    from puhui import datasets
+
+    data = datasets.load_huiminbao()
+    before = _fingerprint(data)
+    yield data
+    assert _fingerprint(data) == before, "a test modified the shared bundled 惠民保 tables"
+
+
+@pytest.fixture(scope="session")
+def bundled_price(bundled_huiminbao):
+    """``price_from_experience`` of the example product on the bundled tables (its defaults:
+    2026, trend 6%), computed once per test process: the number the demo and the price command
+    must report."""
+    from puhui.huiminbao import Product, example_product_path, price_from_experience
+
+    product = Product.from_toml(example_product_path())
+    return price_from_experience(product, bundled_huiminbao.policies, bundled_huiminbao.costs)
+
+
+# The files that take longest (seconds of one worker, measured on this 2-core machine after
+# the issue-16 shrink) run first, so that `pytest -n 2 --dist loadfile` hands out the long files
+# early and the two workers finish together (longest-processing-time-first); the order within
+# a file is unchanged.
+_LONG_FILES = ("test_notebooks.py", "test_demo.py", "test_agri_yield.py",
+               "test_huiminbao_review.py", "test_datasets.py", "test_pricing_huiminbao.py",
+               "test_agri_batch.py", "test_doctests.py", "test_rerun.py", "test_cli_price.py",
+               "test_huiminbao_tune.py", "test_fit_gof.py", "test_cr_projection.py",
+               "test_tuning.py", "test_fit_properties.py", "test_manifest_complete.py",
+               "test_pricing_docs.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -29,11 +29,17 @@ def random_table(cells: int, seed: int) -> pd.DataFrame:
 
 
 TABLE = random_table(300, seed=2025)
+# each cell's rows, split once: filtering the table by region and crop for every one of the
+# ~3,700 single-cell fits below cost a third of this file's time
+CELLS = {key: g for key, g in TABLE.groupby(["region", "crop"], sort=False)}
 
 
 def single_cell(df, region, crop, detrend, adjustment, density, bandwidth="silverman",
                 rating_year=None):
-    g = df[(df["region"] == region) & (df["crop"] == crop)]
+    """The single-cell YieldModel on the rows of (region, crop) in ``df`` (a slice of whole
+    cells of TABLE)."""
+    g = CELLS[(region, crop)]
+    assert g.index.isin(df.index).all()
     m = YieldModel(detrend, adjustment, density, bandwidth=bandwidth,
                    rating_year=rating_year).fit(g["year"], g["yield"])
     return m

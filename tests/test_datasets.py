@@ -28,8 +28,10 @@ from puhui.repro import sha256_file
 
 
 @pytest.fixture(scope="module")
-def hmb():
-    return ds.load_huiminbao()
+def hmb(bundled_huiminbao):
+    """The bundled 惠民保 tables as ``ds.load_huiminbao()`` returns them (loaded once per test
+    process in conftest.py; read only)."""
+    return bundled_huiminbao
 
 
 @pytest.fixture(scope="module")

@@ -171,14 +171,15 @@ def test_calibration_hits_its_targets_and_predicts_2025(calibration):
     assert calibration.params["awareness"] > 0
 
 
-def test_scenario_matches_anti_selection_in_bundled_data(calibration):
-    """Members who leave had fewer costs than those who stay; the scenario predicts how many."""
-    import puhui.datasets as ds
+def test_scenario_matches_anti_selection_in_bundled_data(calibration, bundled_huiminbao,
+                                                         bundled_price):
+    """Members who leave had fewer costs than those who stay; the scenario predicts how many.
+    (The bundled tables and their price_from_experience are loaded and computed once per test
+    process, conftest.py.)"""
     from puhui.huiminbao import Product, example_product_path
     from puhui.huiminbao.member_payouts import member_payouts
-    from puhui.huiminbao.pricing import price_from_experience
 
-    data = ds.load_huiminbao()
+    data = bundled_huiminbao
     product = Product.from_toml(example_product_path())
     mp = member_payouts(product, data.policies, data.costs, trend=0.0)
     member = data.policies["policy_id"].str.rsplit("-", n=1).str[1].to_numpy()
@@ -192,7 +193,7 @@ def test_scenario_matches_anti_selection_in_bundled_data(calibration):
     assert observed < 0.95  # anti-selection is visible in the data
     assert observed == pytest.approx(predicted, abs=0.03)
     # the scenario's pool cost at 109 元 is the bundled product's 2026 pure premium
-    res = price_from_experience(product, data.policies, data.costs)
+    res = bundled_price  # price_from_experience(product, data.policies, data.costs)
     assert calibration.scenario.average_cost(109.0) == pytest.approx(res.pure_premium,
                                                                       rel=0.01)
 

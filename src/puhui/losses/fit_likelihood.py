@@ -157,15 +157,21 @@ class GroupedData:
 
     def loglik(self, logpdf, logsf) -> float:
         """Σ w log f(exact) + Σ w log S(limit) − Σ w log S(deductible); NaN is returned as −∞."""
+        return float(self.loglik_rows(logpdf, logsf))
+
+    def loglik_rows(self, logpdf, logsf) -> np.ndarray:
+        """:meth:`loglik` for m parameter sets at once: ``logpdf(y)`` and ``logsf(y)`` return
+        an (m, len(y)) array (one row per parameter set; or a 1-d array for one set), and the
+        m log-likelihoods are returned."""
         # plain multiply-and-sum rather than np.dot: a threaded BLAS dot is slower here.
         # Overflow in a far tail (e.g. x**(-c) for tiny x) gives the right ±inf / 0 limits.
         with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-            ll = float((self.exact_w * logpdf(self.exact)).sum())
+            ll = (self.exact_w * logpdf(self.exact)).sum(axis=-1)
             if self.limits.size:
-                ll += float((self.limits_w * logsf(self.limits)).sum())
+                ll = ll + (self.limits_w * logsf(self.limits)).sum(axis=-1)
             if self.deductibles.size:
-                ll -= float((self.deductibles_w * logsf(self.deductibles)).sum())
-        return ll if not np.isnan(ll) else -np.inf
+                ll = ll - (self.deductibles_w * logsf(self.deductibles)).sum(axis=-1)
+        return np.where(np.isnan(ll), -np.inf, ll)
 
 
 def _group(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
