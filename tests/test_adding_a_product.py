@@ -4,24 +4,19 @@ of the year's claims)."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy import integrate, stats
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "adding_a_product.md"
+from docblocks import DOCS, blocks, run_blocks
+
+DOC = DOCS / "adding_a_product.md"
 
 
 @pytest.fixture(scope="module")
 def page():
-    text = DOC.read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 1, "the page has one runnable example"
-    scope: dict = {}
-    exec(compile(blocks[0], str(DOC), "exec"), scope)  # noqa: S102 - the page's own example
-    return text, scope
+    assert len(blocks("adding_a_product.md")) == 1, "the page has one runnable example"
+    return DOC.read_text(encoding="utf-8"), run_blocks("adding_a_product.md")
 
 
 def test_premium_by_direct_integration(page):

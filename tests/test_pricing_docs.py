@@ -6,26 +6,21 @@ the data, the pricing code or the calibration that moves them must update the pa
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "pricing_huiminbao.md"
+from docblocks import DOCS, blocks, run_blocks
+
+DOC = DOCS / "pricing_huiminbao.md"
 
 
 def _blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", DOC.read_text("utf-8"), re.S)
+    return blocks("pricing_huiminbao.md")
 
 
 @pytest.fixture(scope="module")
 def scope():
     """Run every Python block of the page in one namespace, printing nothing."""
-    ns: dict = {}
-    for i, code in enumerate(_blocks()):
-        exec(compile(code.replace("print(", "(lambda *a, **k: None)("), f"{DOC.name}[{i}]",
-                     "exec"), ns)
-    return ns
+    return run_blocks("pricing_huiminbao.md")
 
 
 def test_the_page_has_the_three_examples():

@@ -7,25 +7,18 @@ figure must update the page too.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "reinsurance.md"
+from docblocks import blocks, run_blocks
 
 
 def _blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", DOC.read_text("utf-8"), re.S)
+    return blocks("reinsurance.md")
 
 
 @pytest.fixture(scope="module")
 def scope():
-    ns: dict = {}
-    for i, code in enumerate(_blocks()):
-        exec(compile(code.replace("print(", "(lambda *a, **k: None)("), f"{DOC.name}[{i}]",
-                     "exec"), ns)
-    return ns
+    return run_blocks("reinsurance.md")
 
 
 def test_the_page_has_both_examples():

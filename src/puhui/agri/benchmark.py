@@ -308,7 +308,9 @@ def benchmark_position(model_rate, benchmark_rate, *, subsidised: bool = True):
     return ratio, pos
 
 
-def _per_cell(name, value, cells) -> np.ndarray:
+def per_cell(name, value, cells) -> np.ndarray:
+    """A scalar, a mapping crop → value, or one value per cell, as an array over the cells
+    (rows of ``cells``, which has a ``crop`` column)."""
     if isinstance(value, dict):
         missing = sorted(set(cells["crop"]) - set(value))
         if missing:
@@ -357,8 +359,8 @@ def benchmark_filing(benchmark: Benchmark, cells: pd.DataFrame, *, coverage, ded
         raise ParameterError("benchmark_filing files one coverage and deductible; loop over "
                              "designs with evaluate_cost_designs(benchmark=...)")
     b = bench[0]
-    load = _per_cell("loading", loading, cells)
-    f = _per_cell("factor", factor, cells)
+    load = per_cell("loading", loading, cells)
+    f = per_cell("factor", factor, cells)
     fr = filed_rate(b, load, f, subsidised=subsidised, clip=clip)
     lo, hi = fr.band
     out = pd.DataFrame({"region": cells["region"].to_numpy(), "crop": cells["crop"].to_numpy()})
@@ -371,7 +373,7 @@ def benchmark_filing(benchmark: Benchmark, cells: pd.DataFrame, *, coverage, ded
                      band_high=fr.base_rate * hi,
                      clipped=np.broadcast_to(fr.clipped, b.shape))
     if model_rate is not None:
-        m = _per_cell("model_rate", model_rate, cells)
+        m = per_cell("model_rate", model_rate, cells)
         ratio, pos = benchmark_position(m, b, subsidised=subsidised)
         out = out.assign(model_rate=m, model_to_benchmark=ratio, model_position=pos,
                          model_below_band=pos == "below band")

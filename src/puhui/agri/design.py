@@ -49,6 +49,7 @@ from ..ratios.exceedance import burn_exceedance
 from . import batch_fit as bf
 from .batch import yield_panel
 from .benchmark import Benchmark, benchmark_position
+from .benchmark import per_cell as _per_cell
 from .density import kde_layer, normal_shortfall
 from .farm import check_farm, farm_bandwidth
 from .rules import MAX_EXPENSE_RATIO, filed_rate
@@ -233,21 +234,6 @@ class Expenses(_Expenses):
     def per_paid_mu(self) -> float:
         """Yuan per 亩 with a payout (``per_claim``)."""
         return self.per_claim
-
-
-def _per_cell(name, value, cells):
-    """A scalar, a mapping crop → value, or one value per cell, as an array over the cells."""
-    if isinstance(value, dict):
-        missing = sorted(set(cells["crop"]) - set(value))
-        if missing:
-            raise ParameterError(f"{name}: no value for crop(s) {missing}")
-        return cells["crop"].map(value).to_numpy(float)
-    a = np.asarray(value, float)
-    if a.ndim == 0:
-        return np.full(len(cells), float(a))
-    if a.shape != (len(cells),):
-        raise ParameterError(f"{name}: give a scalar, a crop mapping or {len(cells)} values")
-    return a
 
 
 def _insured(insured_mu, cells):
