@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
-from puhui.experience.member_costs import CostModel, segment_codes
+from puhui.experience.member_costs import CostModel, cost_table
 from puhui.losses.fit import SeverityFitter
 
 __all__ = ["CostModelFitter"]
@@ -95,58 +95,33 @@ class CostModelFitter:
         ``exposure``) and their costs (``policy_id``, ``benefit_line``, ``cost``). ``segments``:
         the product's (``product.segments``; another value is an error naming its row), by
         default the segments found, sorted."""
-        for name, table, cols in (("policies", policies, ("policy_id", "segment", "policy_year")),
-                                  ("costs", costs, ("policy_id", "benefit_line", "cost"))):
-            missing = [c for c in cols if c not in table.columns]
-            if missing:
-                raise DataError([Problem(name, c, None, "missing_column",
-                                         "required column is missing") for c in missing])
+        if "policy_year" not in policies.columns:
+            raise DataError([Problem("policies", "policy_year", None, "missing_column",
+                                     "required column is missing")])
         g = float(trend)
         if not (np.isfinite(g) and g > -1):
             raise ParameterError(f"trend: must be finite and > −1, got {trend!r}")
-        pol, row_numbers = policies, None
-        if years is not None:
-            kept = policies["policy_year"].isin(np.atleast_1d(years)).to_numpy()
-            pol, row_numbers = policies[kept], np.flatnonzero(kept) + 1
-            if len(pol) == 0:
-                raise ParameterError(f"years: no member-years in {list(np.atleast_1d(years))}")
-        ids = pd.Index(pol["policy_id"])
-        if not ids.is_unique:
-            raise DataError([Problem("policies", "policy_id", None, "duplicate_id",
-                                     "one row per member-year is required")])
-        codes, segments = segment_codes(pol["segment"], segments, rows=row_numbers)
-        seg = np.asarray(segments)[codes]
-        year = pol["policy_year"].to_numpy(np.int64)
-        weight = (pol["exposure"].to_numpy(float) if "exposure" in pol.columns
-                  else np.ones(len(pol)))
+        # the one member × line cost table (untrended here: the threshold applies to the
+        # reported cost of its own year, and each cost is then trended with its truncation point)
+        table = cost_table(policies, costs, lines=lines, segments=segments, years=years)
+        segments, lines = table.segments, table.lines
+        year, weight = table.year, table.weight
+        seg = np.asarray(segments)[table.segment]
         target = int(year.max()) + 1 if pricing_year is None else int(pricing_year)
-        pos = ids.get_indexer(costs["policy_id"])
-        if years is None and np.any(pos < 0):
-            r = int(np.flatnonzero(pos < 0)[0])
-            raise DataError([Problem("costs", "policy_id", r + 1, "unknown_id",
-                                     "policy_id not in policies", costs["policy_id"].iloc[r])])
-        kept = costs[pos >= 0]
-        pos = pos[pos >= 0]
-        amount = kept["cost"].to_numpy(float)
-        if np.any(~np.isfinite(amount) | (amount < 0)):
-            raise DataError([Problem("costs", "cost", None, "negative_or_missing",
-                                     "cost must be a number ≥ 0 (元)")])
-        line_of = kept["benefit_line"].astype(str).to_numpy()
-        lines = tuple(sorted(set(line_of))) if lines is None else tuple(lines)
         factor_pol = (1.0 + g) ** (target - year)
         yrs = np.unique(year)
         laws, rows, fitters = {}, [], {}
         for line in lines:
             for s in segments:
                 t = _threshold(self.threshold, line, s)
-                at = (line_of == line) & (seg[pos] == s)
-                raw = amount[at]
-                obs = raw > t
-                x = raw[obs] * factor_pol[pos[at][obs]]
+                raw = table.cost[:, lines.index(line)]
+                at = (seg == s) & (raw > 0)
+                obs = at & (raw > t)
+                x = raw[obs] * factor_pol[obs]
                 if x.size < MIN_OBSERVED:
                     raise ParameterError(f"line {line!r}, segment {s!r}: only {x.size} costs above "
                                          f"the threshold {t:g}; at least {MIN_OBSERVED} are needed")
-                trunc = t * factor_pol[pos[at][obs]] if t > 0 else None
+                trunc = t * factor_pol[obs] if t > 0 else None
                 fitter = SeverityFitter(self.family).fit(x, truncation=trunc)
                 dist = fitter.dist_
                 in_seg = seg == s
