@@ -139,6 +139,15 @@ def _text_floats(text: np.ndarray, cand: np.ndarray) -> np.ndarray:
     if not cand.any():
         return out
     sub = text[cand]
+    joined = "".join(sub.astype(object))
+    if joined.isascii() and "," not in joined and "_" not in joined:
+        # the common case, decided by one scan of the joined text: every cell is ASCII
+        # without separators or underscores, so all are parsed at once (as below)
+        try:
+            out[cand] = sub.astype(np.float64)
+            return out
+        except ValueError:  # some cells are not numbers: the cell-by-cell rules below
+            pass
     comma = np.strings.find(sub, ",") >= 0
     if comma.any():  # thousands separators: 1,234,567.5
         grouped = np.zeros(len(sub), bool)
@@ -154,6 +163,53 @@ def _text_floats(text: np.ndarray, cand: np.ndarray) -> np.ndarray:
         vals[ok] = sub[ok].astype(np.float64)
     out[cand] = vals
     return out
+
+
+# Bytes that stop the one-pass number reading of :func:`plain_numbers`: blanks (every ASCII
+# character ``str.isspace`` counts, so that no cell needs stripping), ',' and '_'.
+_NOT_PLAIN = np.zeros(256, bool)
+_NOT_PLAIN[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, ord(","), ord("_")]] = True
+
+
+def plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """A text column of plain ASCII numbers read in one pass: ``(floats, missing)``, or None
+    when any cell needs the cell-by-cell rules of :func:`parse_float` (then use them).
+
+    One scan of the joined text decides: if no cell holds a blank, a thousands separator, an
+    underscore or a non-ASCII character, every cell is already stripped and each is either
+    empty (missing) or parsed exactly as :func:`parse_float` parses it. The numbers are read
+    by Arrow's cast, which gives the correctly rounded double (Python's ``float()``), over
+    the whole column at once; if Arrow refuses any cell, None (the cell-by-cell rules decide).
+    Non-finite results (``inf``, ``1e400``, ``nan``) are returned as such: the caller reports
+    them as not numbers.
+
+    >>> out, missing = plain_numbers(pd.Series(["0.1", "", "2e3", None]))
+    >>> out.tolist()[::2], missing.tolist()
+    ([0.1, 2000.0], [False, True, False, True])
+    >>> plain_numbers(pd.Series(["1,234.5", "7"])) is None  # a separator: cell by cell
+    True
+    """
+    if not is_text(values) or logical_type(values) != "text":
+        return None
+    obj = values.to_numpy(object)
+    null = pd.isna(obj)
+    cells = obj[~null] if null.any() else obj
+    joined = "".join(cells)
+    if not joined.isascii() or _NOT_PLAIN[np.frombuffer(joined.encode("ascii"), np.uint8)].any():
+        return None
+    empty = cells == ""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        parsed = pc.cast(pa.array(cells[~empty], type=pa.string()), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    out = np.full(len(obj), np.nan)
+    missing = null.copy()
+    missing[~null] = empty
+    out[~missing] = parsed.to_numpy(zero_copy_only=False)
+    return out, missing
 
 
 def parse_float(values: pd.Series, missing: np.ndarray,

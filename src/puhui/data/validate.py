@@ -58,7 +58,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, DataWarning, ParameterError, Problem, shown_value
-from .parse import PARSERS, clean_text, logical_type, missing_mask, placeholder_mask
+from .parse import (
+    PARSERS,
+    clean_text,
+    is_text,
+    logical_type,
+    missing_mask,
+    placeholder_mask,
+    plain_numbers,
+)
 from .schema import BOOL, DATE, FLOAT, INT, STR, Schema, bound_text, schema
 
 
@@ -218,12 +226,66 @@ def _rows(mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask) + 1
 
 
-def _check_column(raw: pd.Series, col, name: str):
-    problems: list[Problem] = []
-    notes: list[Problem] = []
+#: A text column is checked once per distinct value (and the results mapped back to its rows)
+#: when a sample of its first rows has at most this share of distinct values.
+FACTORIZE_MAX_SHARE = 0.5
+_FACTORIZE_SAMPLE = 10_000
+
+
+def _distinct(raw: pd.Series, max_share: float | None = None):
+    """``(codes, uniques)`` of a text column worth checking value by value, else None.
+
+    Every check of a text cell is a function of that cell alone, so checking each distinct
+    value once and indexing the results by ``codes`` gives the per-cell results exactly. Only a
+    column of text (and nulls) is factorized: in a mixed spreadsheet column 1, 1.0 and True
+    are equal keys of a hash table but different cells ('1', '1', 'True'). Nulls get the
+    last code, one null standing for all (every check treats a null as an empty cell).
+    """
+    share = FACTORIZE_MAX_SHARE if max_share is None else max_share
+    if not is_text(raw) or len(raw) == 0 or logical_type(raw) not in ("text", "empty"):
+        return None
+    obj = raw.to_numpy(object)
+    sample = obj[:_FACTORIZE_SAMPLE]
+    if len(pd.unique(sample)) > share * len(sample):
+        return None
+    codes, uniques = pd.factorize(obj)
+    codes = np.where(codes < 0, len(uniques), codes)
+    cells = np.empty(len(uniques) + 1, dtype=object)
+    cells[:-1] = np.asarray(uniques, dtype=object)
+    cells[-1] = None
+    return codes, pd.Series(cells, dtype=object)
+
+
+def _cell_checks(raw: pd.Series, col):
+    """Per-cell results of a column: (values, bad, missing, placeholders, listed)."""
+    if col.dtype in (FLOAT, INT):
+        plain = plain_numbers(raw)
+        if plain is not None:  # every cell a plain number or empty: read in one pass
+            values, missing = plain
+            bad = ~missing & ~np.isfinite(values)
+            if col.dtype == INT:
+                with np.errstate(invalid="ignore"):
+                    bad |= np.isfinite(values) & (values != np.round(values))
+            return values, bad, missing, None, None
     text = clean_text(raw)
     missing = missing_mask(raw, text)
     values, bad = PARSERS[col.dtype](raw, missing, text)
+    placeholders = placeholder_mask(raw, missing, text) if col.dtype == STR else None
+    listed = (pd.Series(values).isin(col.allowed).to_numpy(bool)
+              if col.allowed is not None else None)
+    return values, bad, missing, placeholders, listed
+
+
+def _check_column(raw: pd.Series, col, name: str, *, max_share: float | None = None):
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    distinct = _distinct(raw, max_share)
+    if distinct is None:
+        values, bad, missing, placeholders, listed = _cell_checks(raw, col)
+    else:
+        codes, cells = distinct
+        values, bad, missing, placeholders, listed = (
+            None if r is None else r[codes] for r in _cell_checks(cells, col))
     if not col.nullable:
         for r in _rows(missing):
             problems.append(Problem(name, col.name, int(r), "missing_value",
@@ -234,14 +296,13 @@ def _check_column(raw: pd.Series, col, name: str):
                                 _plain(raw.iloc[r - 1])))
     ok = ~missing & ~bad
     if col.dtype == STR:
-        placeholders = placeholder_mask(raw, missing, text)
         for r in _rows(placeholders):
             notes.append(Problem(name, col.name, int(r), "placeholder_text",
                                  "kept as text, not as a missing value (only an empty cell is "
                                  "missing); empty the cell if no value is meant",
                                  values[r - 1]))
     if col.allowed is not None:
-        out_of_list = ok & ~pd.Series(values).isin(col.allowed).to_numpy()
+        out_of_list = ok & ~listed
         for r in _rows(out_of_list):
             problems.append(Problem(name, col.name, int(r), "not_allowed",
                                     f"must be one of {', '.join(col.allowed)}",
