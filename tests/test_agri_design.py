@@ -89,10 +89,24 @@ def test_kernel_expectation_by_numerical_integration(price, d):
     c, si = 0.95 * 500.0, 900.0
     e, prob = cost_cover_expected(y[None, :], c, si, price, d, bandwidth=h)
 
-    def integrand(v):
-        return float(cost_cover_pay(v, c, si, price, d)[()]) * kde(v)[0]
+    # the payout by the contract's formula at one point (checked against cost_cover_pay), and
+    # the Gaussian kernel density written out (checked against scipy's gaussian_kde): plain
+    # Python in the integrand, as quad calls it thousands of times
+    pp0 = si / c if price is None else price
+    norm = 1.0 / (y.size * h * np.sqrt(2.0 * np.pi))
 
-    ref, _ = integrate.quad(integrand, -300.0, c, epsabs=1e-10, epsrel=1e-10, limit=400)
+    def pay(v):
+        return max(min(pp0 * max(c - max(v, 0.0), 0.0), si) - d * si, 0.0)
+
+    def density(v):
+        return norm * float(np.exp(-0.5 * ((v - y) / h) ** 2).sum())
+
+    for v in (-10.0, 0.5 * c, c - d * si / pp0 - 1.0, c + 1.0):
+        assert pay(v) == pytest.approx(float(cost_cover_pay(v, c, si, price, d)[()]), abs=1e-12)
+        assert density(v) == pytest.approx(float(kde(v)[0]), rel=1e-12, abs=1e-300)
+    kinks = sorted(k for k in (0.0, c - si / pp0, c - d * si / pp0) if -300.0 < k < c)
+    ref, _ = integrate.quad(lambda v: pay(v) * density(v), -300.0, c, epsabs=1e-10,
+                            epsrel=1e-10, limit=400, points=kinks)
     pp = si / c if price is None else price
     ref_prob = kde.integrate_box_1d(-np.inf, c - d * si / pp)
     assert e[0] == pytest.approx(ref, rel=1e-7)

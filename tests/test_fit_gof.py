@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import matplotlib
@@ -222,8 +223,24 @@ def test_truncated_censored_statistics_match_loss_models_integrals():
     ks_ref = np.max(np.abs(f_n(grid) - f_star(grid)))
     pieces = np.concatenate([[d], exact, [u]])
     ad_ref = 0.0
+    # the Weibull(0.95, 950) cdf and density written out with math (checked against scipy),
+    # since quad calls the integrand thousands of times
+    k_, lam = 0.95, 950.0
+    sf_d = math.exp(-((d / lam) ** k_))
+
+    def fs(t):
+        return (sf_d - math.exp(-((t / lam) ** k_))) / sf_d
+
+    def pdf(t):
+        return k_ / lam * (t / lam) ** (k_ - 1) * math.exp(-((t / lam) ** k_))
+
+    for t in (d, 500.0, 1500.0, u):
+        assert fs(t) == pytest.approx(float(f_star(t)), rel=1e-12, abs=1e-15)
+        assert pdf(t) == pytest.approx(float(model.pdf(t)), rel=1e-12)
+
     def integrand(t, fa):
-        return (fa - f_star(t)) ** 2 / (f_star(t) * (1 - f_star(t))) * model.pdf(t) / model.sf(d)
+        f = fs(t)
+        return (fa - f) ** 2 / (f * (1 - f)) * pdf(t) / sf_d
 
     for a, b in zip(pieces[:-1], pieces[1:], strict=True):
         val, _ = integrate.quad(integrand, a, b, args=(f_n(a),), epsabs=1e-13, epsrel=1e-11,

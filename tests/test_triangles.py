@@ -495,7 +495,7 @@ def random_claims(draw):
                          "payment_date": pd.to_datetime(p), "paid": amt, "case_reserve": 0.0})
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(random_claims(), st.sampled_from(["OYDY", "OYDQ", "OQDQ", "OQDM", "OMDM"]),
        st.integers(200, 1400))
 def test_latest_diagonal_holds_everything_up_to_as_of(claims, grain, offset):
