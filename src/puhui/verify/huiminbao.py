@@ -26,13 +26,15 @@ import pandas as pd
 from ..errors import DataError, ParameterError, Problem
 from ..huiminbao import Product, price_from_experience, review
 from ..huiminbao.folder import read_book
+from ..huiminbao.product import SEGMENT_HINTS
 from ..rules import check
 from .filing import Filing
 
-_BOOK_CACHE: dict = {}
-_REVIEW_CACHE: dict = {}
+#: One validated book and the reviews made on it, kept for the process (key, book, reviews).
+_CACHE: dict = {}
 
-SEGMENTS = ("healthy", "preexisting")
+#: The segments of the 惠民保 filing format: the product file's two named segments.
+SEGMENTS = SEGMENT_HINTS
 RULE_FIELDS = ("applicable_area_listed", "product_filed", "actuarial_review_done",
                "premium_matches_cover", "in_year_claim_condition_changes")
 
@@ -83,19 +85,24 @@ def book_of(data_dir, product: Product):
     unchanged: a regulator verifying several filings on one book reads it once)."""
     folder = Path(data_dir).resolve()
     key = (str(folder), _signature(folder), product.code)
-    if key not in _BOOK_CACHE:
-        _BOOK_CACHE.clear()
-        _BOOK_CACHE[key] = read_book(folder, product=product)
-    return _BOOK_CACHE[key]
+    if _CACHE.get("key") != key:
+        _CACHE.clear()
+        _CACHE.update(key=key, book=read_book(folder, product=product), reviews={})
+    return _CACHE["book"]
 
 
 def _review(product: Product, book, as_of: str, method: str):
-    key = (id(book), repr(product), as_of, method)
-    if key not in _REVIEW_CACHE:
-        _REVIEW_CACHE.clear()
-        _REVIEW_CACHE[key] = review(product, book.policies, book.claims, book.basis,
-                                    as_of=as_of, ibnr_method=method)
-    return _REVIEW_CACHE[key]
+    """The review of ``book``; kept with the cached book only (the cache holds that book
+    alive, so the identity test cannot match another book at a reused address)."""
+    if _CACHE.get("book") is not book:
+        return review(product, book.policies, book.claims, book.basis, as_of=as_of,
+                      ibnr_method=method)
+    reviews = _CACHE["reviews"]
+    key = (repr(product), as_of, method)
+    if key not in reviews:
+        reviews[key] = review(product, book.policies, book.claims, book.basis, as_of=as_of,
+                              ibnr_method=method)
+    return reviews[key]
 
 
 def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list[str]]:
