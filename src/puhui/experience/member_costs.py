@@ -36,7 +36,8 @@ from puhui.errors import DataError, ParameterError, Problem
 from puhui.losses.empirical import Empirical
 from puhui.losses.models import ZeroInflated
 
-__all__ = ["CostModel", "CostTable", "MemberCosts", "cost_table", "segment_codes"]
+__all__ = ["CostModel", "CostTable", "MemberCosts", "cost_table", "segment_codes",
+           "segment_weights"]
 
 
 def _names(values, what: str) -> tuple[str, ...]:
@@ -182,6 +183,22 @@ class CostTable:
     segments: tuple[str, ...]
     to_year: int | None
     trend: float
+
+
+def segment_weights(values, name: str, segments) -> dict[str, float]:
+    """``values`` (a mapping segment → number: member-years, a mix) over ``segments``, a missing
+    segment counting 0; an unknown segment, a negative or non-finite value, or all zero is a
+    :class:`ParameterError` naming ``name``."""
+    if not isinstance(values, Mapping):
+        raise ParameterError(f"{name}: expected a mapping segment → value")
+    unknown = set(values) - set(segments)
+    if unknown:
+        raise ParameterError(f"{name}: unknown segments {sorted(unknown)}; the segments are "
+                             f"{list(segments)}")
+    out = {s: float(values.get(s, 0.0)) for s in segments}
+    if any(not np.isfinite(v) or v < 0 for v in out.values()) or sum(out.values()) <= 0:
+        raise ParameterError(f"{name}: values must be finite, ≥ 0 and not all 0")
+    return out
 
 
 def _missing_columns(table: pd.DataFrame, name: str, columns, why: str = "") -> list[Problem]:
@@ -566,16 +583,7 @@ class CostModel:
             raise ParameterError(f"laws: missing line × segment {missing}")
         self.lines = tuple(lines)
         self._segments = segs
-        if not isinstance(members, Mapping):
-            raise ParameterError("members: expected a mapping segment → member-years")
-        unknown = set(members) - set(segs)
-        if unknown:
-            raise ParameterError(f"members: unknown segments {sorted(unknown)}; the segments "
-                                 f"are {list(segs)}")
-        m = {s: float(members.get(s, 0.0)) for s in segs}
-        if any(not np.isfinite(v) or v < 0 for v in m.values()) or sum(m.values()) <= 0:
-            raise ParameterError("members: need member-years ≥ 0 per segment, not all 0")
-        self._members = m
+        self._members = segment_weights(members, "members", segs)
 
     @property
     def segments(self) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from puhui.errors import DataError, ParameterError, Problem
-from puhui.experience.member_costs import CostModel, MemberCosts
+from puhui.experience.member_costs import CostModel, MemberCosts, segment_weights
 from puhui.losses.payout import layer_moments
 from puhui.pricing.loading import gross_up
 from puhui.ratios.definitions import expected_combined_ratio
@@ -126,17 +126,6 @@ def _economics(product, target_combined_ratio, expenses):
     return target, v, e
 
 
-def _segment_values(values, name: str, segments) -> dict[str, float]:
-    unknown = set(values) - set(segments)
-    if unknown:
-        raise ParameterError(f"{name}: unknown segments {sorted(unknown)}; the grid's segments "
-                             f"are {list(segments)}")
-    out = {s: float(values.get(s, 0.0)) for s in segments}
-    if any(not np.isfinite(v) or v < 0 for v in out.values()) or sum(out.values()) <= 0:
-        raise ParameterError(f"{name}: values must be finite, ≥ 0 and not all 0")
-    return out
-
-
 def _check_segments(grid: DesignGrid, costs, product) -> dict[str, float]:
     """Member-years per grid segment; a segment of the costs with member-years that the grid
     (the product) does not define is an error naming it (and its first row, on experience)."""
@@ -160,10 +149,10 @@ def _mix(present, members, mix, segments) -> tuple[dict[str, float], float]:
         if mix is not None:
             raise ParameterError("give the mix either by members per segment or by mix, "
                                  "not both")
-        counts = _segment_values(members, "members", segments)
+        counts = segment_weights(members, "members", segments)
         n = sum(counts.values())
         return {s: counts[s] / n for s in segments}, n
-    weights = present if mix is None else _segment_values(mix, "mix", segments)
+    weights = present if mix is None else segment_weights(mix, "mix", segments)
     total = sum(weights.values())
     if total <= 0:
         raise ParameterError("costs: the experience has no member-years")
