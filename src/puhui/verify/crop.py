@@ -6,7 +6,7 @@ For every 费率表 row (county × crop), by 银保监规〔2023〕4号 part 二
   :func:`puhui.agri.filed_rate`; the base rate is :func:`puhui.agri.base_rate`, called without
   its cap check so that a loading above the cap is listed by the rule checklist rather than
   stopping the recomputation (on a filing within the rules the figures equal
-  ``filed_rate(...).rate``, see tests/test_verify_crop.py);
+  ``filed_rate(...).rate``, see tests/test_verify.py);
 * the rule checklist (:func:`puhui.rules.check`, books in force on the period's last day):
   费率调整系数 band and 附加费率 cap (2023 rule, scope ``subsidised``); sum insured ≤ 80% of
   the planting income (产值) and 综合费用率 ≤ 20% for 完全成本 / 种植收入 cover of rice, wheat
