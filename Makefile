@@ -1,13 +1,14 @@
-# puhui — two commands: `make demo` and `make test` (see README.md).
+# puhui — two commands: `make demo` and `make test` (see README.md); `make docs` builds the site.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.puhui-installed
+DOCS_STAMP := $(VENV)/.puhui-docs-installed
 OUT    ?= out
 # Non-interactive matplotlib everywhere (CI has no screen).
 export MPLBACKEND := Agg
 
-.PHONY: demo test bench lint data lock clean install
+.PHONY: demo test docs bench lint data lock clean install
 
 install: $(STAMP)
 
@@ -27,6 +28,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
+# The docs extra (MkDocs, Material, mkdocstrings, mkdocs-jupyter), pinned, on top of the main install.
+$(DOCS_STAMP): $(STAMP) pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+# The docs site in site/: docs/*.md, the API reference from the docstrings (docs/api/), the
+# notebooks as stored (not executed). Warnings are errors (--strict). mkdocs is pinned below 2,
+# so its banner about MkDocs 2.0 is silenced.
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
@@ -39,9 +51,9 @@ data: $(STAMP)
 # Re-pin every dependency from a clean resolve (needs network access to PyPI).
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	.lockenv/bin/python -m pip install --quiet -e ".[test,bench,dev]"
+	.lockenv/bin/python -m pip install --quiet -e ".[test,bench,dev,docs]"
 	.lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^puhui' > requirements.lock.new
 	mv requirements.lock.new requirements.lock && rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(OUT) site .pytest_cache build *.egg-info src/*.egg-info

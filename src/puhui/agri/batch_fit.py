@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import gamma as gamma_fn
 from scipy.special import gammainc, ndtr
 
-from .density import golden_cv_bandwidth, kde_layer, rule_bandwidth
+from .density import golden_cv_bandwidth, kde_layer, rule_bandwidth, weibull_mle
 from .trend import batch_adjust as adjust
 from .trend import batch_trend as batch_trend
 
@@ -81,31 +81,13 @@ def lognormal_rates(adjusted, guarantee):
 
 
 def weibull_shape(adjusted, iterations: int = 100):
-    """MLE Weibull shape k per row (location 0), by bisection on ln k in [1e-3, 1e4]."""
-    mask = ~np.isnan(adjusted)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lx = np.log(adjusted / np.nanmax(adjusted, axis=1, keepdims=True))
-    lx = np.where(mask, lx, -np.inf)
-    mean_lx = np.where(mask, lx, 0.0).sum(axis=1) / mask.sum(axis=1)
-    lo, hi = np.full(len(adjusted), np.log(1e-3)), np.full(len(adjusted), np.log(1e4))
-    lx_f = np.where(mask, lx, 0.0)
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        k = np.exp(mid)[:, None]
-        xk = np.where(mask, np.exp(k * lx), 0.0)
-        g = (xk * lx_f).sum(axis=1) / xk.sum(axis=1) - 1.0 / k[:, 0] - mean_lx
-        lo, hi = np.where(g < 0, mid, lo), np.where(g < 0, hi, mid)
-    return np.exp(0.5 * (lo + hi))
+    """MLE Weibull shape k per row (location 0): :func:`puhui.agri.density.weibull_mle`."""
+    return weibull_mle(adjusted, iterations)[0]
 
 
 def weibull_rates(adjusted, guarantee):
     """Rates under the Weibull MLE; LEV(c) = λΓ(1+1/k)P(1+1/k, (c/λ)^k) + c·exp(−(c/λ)^k)."""
-    k = weibull_shape(adjusted)
-    mask = ~np.isnan(adjusted)
-    top = np.nanmax(adjusted, axis=1)
-    # λ = (mean x^k)^(1/k), computed on x / max so that x^k cannot overflow
-    xk = np.where(mask, (np.where(mask, adjusted, 0.0) / top[:, None]) ** k[:, None], 0.0)
-    lam = top * (xk.sum(axis=1) / mask.sum(axis=1)) ** (1.0 / k)
+    k, lam = weibull_mle(adjusted)
     k, lam = k[:, None], lam[:, None]
     u = (guarantee / lam) ** k
     lev = lam * gamma_fn(1 + 1 / k) * gammainc(1 + 1 / k, u) + guarantee * np.exp(-u)

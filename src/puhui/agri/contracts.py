@@ -28,9 +28,14 @@ AreaYieldCover      (T − y_area)₊ · liability/(T − λμ_area),     liabil
 ==================  ==========================================  ===================  ==========
 
 θ = coverage level (保障水平), μ = expected yield (预期单产), y = realised yield, P_p / P_h =
-projected / harvest price (预期价格 / 收获价格), λ = loss-limit level of an area plan (GRP:
-payment factor (T − y)/(T − λμ), capped at 1). RevenueCover needs the joint law of yield and
-price and is priced by burn analysis (``burn_rate``).
+projected / harvest price (预期价格 / 收获价格). The area cover pays the liability × the payment
+factor min(1, (T − y)₊/(T − λμ)); λ = 0 is the RMA Group Risk Plan (GRP; Skees, Black & Barnett
+1997), whose factor (T − y)₊/T reaches 1 only at a zero county yield and whose liability is the
+policy protection = protection factor (≤ 1.5) × expected county yield × price
+(:meth:`AreaYieldCover.grp`); λ > 0 is a loss-limit variant (the whole liability is paid from
+the county yield λμ down). RevenueCover needs the joint law of yield and price: priced by
+burn analysis (``burn_rate``) or on a fitted copula model
+(:class:`puhui.agri.revenue.RevenueModel`, which pays through ``RevenueCover.pay``).
 """
 
 from __future__ import annotations
@@ -43,6 +48,12 @@ from ..benefits import Layer
 from ..errors import ParameterError
 from ..losses import expected_payout as _expected_payout
 from ..losses import lev as _lev
+
+#: Largest GRP protection factor: the policy protection per unit area is at most 150 % of the
+#: expected county yield × price (RMA Group Risk Plan; Skees, Black & Barnett 1997).
+GRP_MAX_PROTECTION = 1.5
+#: Coverage levels (trigger / expected county yield) of buy-up GRP: 70 % to 90 %.
+GRP_COVERAGE = (0.70, 0.90)
 
 
 def money_layer(limit=np.inf):
@@ -77,6 +88,15 @@ def _positive(name, value):
     if not np.all(np.isfinite(a)) or np.any(a <= 0):
         raise ParameterError(f"{name} must be positive, got {value!r}")
     return a
+
+
+def _check_protection(value):
+    pf = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(pf)) or np.any(pf <= 0) or np.any(pf > GRP_MAX_PROTECTION):
+        raise ParameterError(f"protection_factor must be in (0, {GRP_MAX_PROTECTION:g}] (GRP "
+                             f"protection is at most 150 % of expected county yield × price), "
+                             f"got {value!r}")
+    return pf
 
 
 def _nonneg_obs(name, value):
@@ -279,22 +299,42 @@ class RevenueCover:
 
 @dataclass(frozen=True)
 class AreaYieldCover:
-    """Area-yield cover (区域产量保险, GRP-like): pays liability × payment factor.
+    """Area-yield cover (区域产量保险): pays liability × payment factor on the county yield.
 
-    trigger T = θ·μ_area; payment factor = min(1, (T − y)₊ / (T − λ·μ_area)), λ =
-    ``loss_limit_level`` (0: the factor is (T − y)/T).
+    trigger T = θ·μ_area (coverage level × expected county yield); payment factor
+    = min(1, (T − y)₊ / (T − λ·μ_area)), λ = ``loss_limit_level``.
+
+    **GRP** (RMA Group Risk Plan; Skees, J. R., Black, J. R. & Barnett, B. J. (1997), *Designing
+    and rating an area yield crop insurance contract*, AJAE 79(2), 430–438): λ = 0, so
+
+        payment factor = max(0, (T − y)/T),   indemnity = payment factor × policy protection,
+        policy protection = protection factor × μ_area × price,  protection factor ≤ 1.5,
+
+    with buy-up coverage levels θ of 70–90 % (:meth:`grp`). The pure rate is the expected
+    payment factor E[(T − Y)₊]/T, the same for every protection factor — for a yield model of
+    the county yields, ``YieldModel.premium_rate(θ)``; :meth:`pure_rate` computes it through
+    the loss core. Worked example (a GRP sales worksheet for corn): expected county yield 140
+    bu/acre, θ = 90 % → trigger 126; price $4.50, protection factor 1.5 → protection $945/acre;
+    a county yield of 110 → factor 16/126 → indemnity $120/acre.
+
+    ``protection_factor`` is recorded (and checked: in (0, 1.5]) when the liability was set
+    from it; otherwise None.
 
     Examples
     --------
     >>> c = AreaYieldCover(expected_yield=600.0, coverage_level=0.9, liability=800.0)
     >>> round(float(c.pay(432.0)), 6)     # (540 − 432)/540 × 800
     160.0
+    >>> g = AreaYieldCover.grp(140.0, coverage_level=0.9, price=4.5, protection_factor=1.5)
+    >>> float(g.trigger), float(g.liability), round(float(g.pay(110.0)), 6)
+    (126.0, 945.0, 120.0)
     """
 
     expected_yield: float
     coverage_level: float = 0.9
     liability: float = 1.0
     loss_limit_level: float = 0.0
+    protection_factor: float | None = None
 
     def __post_init__(self):
         _positive("expected_yield", self.expected_yield)
@@ -303,6 +343,27 @@ class AreaYieldCover:
         lam = np.asarray(self.loss_limit_level, float)
         if np.any(lam < 0) or np.any(lam >= np.asarray(self.coverage_level, float)):
             raise ParameterError("loss_limit_level must be in [0, coverage_level)")
+        if self.protection_factor is not None:
+            _check_protection(self.protection_factor)
+
+    @classmethod
+    def grp(cls, expected_county_yield, coverage_level=0.9, price=1.0,
+            protection_factor=1.0) -> AreaYieldCover:
+        """A GRP cover: trigger = θ × expected county yield (θ in [0.70, 0.90]), no loss limit,
+        liability (policy protection per unit area) = protection factor × expected county
+        yield × price, the protection factor in (0, 1.5] (class notes)."""
+        theta = np.asarray(coverage_level, float)
+        lo, hi = GRP_COVERAGE
+        if not np.all(np.isfinite(theta)) or np.any(theta < lo - 1e-12) or \
+                np.any(theta > hi + 1e-12):
+            raise ParameterError(f"a GRP coverage level is {lo:.0%} to {hi:.0%} of the expected "
+                                 f"county yield, got {coverage_level!r}")
+        pf = _check_protection(protection_factor)
+        mu = _positive("expected_county_yield", expected_county_yield)
+        p = _positive("price", price)
+        return cls(expected_yield=expected_county_yield, coverage_level=coverage_level,
+                   liability=(pf * mu * p)[()], loss_limit_level=0.0,
+                   protection_factor=protection_factor)
 
     @property
     def trigger(self):
@@ -342,4 +403,5 @@ class AreaYieldCover:
         return price_layer(self.loss_model(model), self.liability)
 
     def pure_rate(self, model):
+        """E[pay]/liability; for GRP (λ = 0) the expected payment factor E[(T − Y⁺)₊]/T."""
         return self.expected_payout(model) / self.liability

@@ -189,7 +189,8 @@ def golden_cv_bandwidth(sample, iterations: int = 60):
 def fit_parametric(sample, density: str):
     """Maximum-likelihood fit of a yield law with location 0: a frozen scipy distribution.
 
-    Lognormal and Weibull: ``scipy.stats.{lognorm, weibull_min}.fit(x, floc=0)``. Beta: support
+    Lognormal: ``scipy.stats.lognorm.fit(x, floc=0)``. Weibull: the profile-likelihood root of
+    :func:`weibull_mle` (exact to machine precision). Beta: support
     [0, b] with b = max + (max − min)/(n − 1) (the range stretched by one average spacing,
     since the upper end of a yield law is not observed), then ``beta.fit(x, floc=0, fscale=b)``.
     """
@@ -207,9 +208,51 @@ def fit_parametric(sample, density: str):
         upper = x.max() + np.ptp(x) / (x.size - 1)
         a, b, _, _ = law.fit(x, floc=0.0, fscale=upper, optimizer=_tight_fmin)
         return law(a, b, loc=0.0, scale=upper)
-    extra = {} if density == "lognormal" else {"optimizer": _tight_fmin}
-    shape, _, scale = law.fit(x, floc=0.0, **extra)
+    if density == "weibull":
+        k, lam = weibull_mle(x[None, :])
+        return law(float(k[0]), loc=0.0, scale=float(lam[0]))
+    shape, _, scale = law.fit(x, floc=0.0)
     return law(shape, loc=0.0, scale=scale)
+
+
+def weibull_mle(adjusted, iterations: int = 100):
+    """Weibull MLE with location 0 for every row of a (cells, years) panel (NaN = no year).
+
+    The profile likelihood of the shape ``k`` (Cohen 1965, *Maximum likelihood estimation in the
+    Weibull distribution based on complete and on censored samples*, Technometrics 7(4)) gives
+    the scale in closed form, ``λ = (mean x^k)^(1/k)``, and the shape as the root of the score
+
+        g(k) = Σ x^k ln x / Σ x^k − 1/k − mean(ln x) = 0,
+
+    which is increasing in ``k`` (one root). The root is found by bisection on ``ln k`` in
+    [1e-3, 1e4] for all rows together: 100 halvings of a width of 16.1 reach machine precision,
+    with no Python loop per row (a general-purpose optimiser, e.g. scipy's Nelder–Mead in
+    ``weibull_min.fit``, stops short of the optimum and can take seconds per sample). ``x`` is
+    divided by the row's maximum first so that ``x^k`` cannot overflow. Returns ``(k, λ)``.
+
+    >>> k, lam = weibull_mle(np.array([[3.0, 5.0, 7.0, 9.0]]))
+    >>> x = np.log([3.0, 5.0, 7.0, 9.0]); w = np.exp(k[0] * x)
+    >>> bool(abs((w * x).sum() / w.sum() - 1 / k[0] - x.mean()) < 1e-12)
+    True
+    """
+    y = np.asarray(adjusted, float)
+    mask = ~np.isnan(y)
+    top = np.nanmax(y, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lx = np.where(mask, np.log(y / top[:, None]), 0.0)
+    n = mask.sum(axis=1)
+    mean_lx = lx.sum(axis=1) / n
+    lo, hi = np.full(len(y), np.log(1e-3)), np.full(len(y), np.log(1e4))
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        k = np.exp(mid)[:, None]
+        xk = np.where(mask, np.exp(k * lx), 0.0)
+        g = (xk * lx).sum(axis=1) / xk.sum(axis=1) - 1.0 / k[:, 0] - mean_lx
+        lo, hi = np.where(g < 0, mid, lo), np.where(g < 0, hi, mid)
+    k = np.exp(0.5 * (lo + hi))
+    xk = np.where(mask, np.exp(k[:, None] * lx), 0.0)
+    lam = top * (xk.sum(axis=1) / n) ** (1.0 / k)
+    return k, lam
 
 
 def _tight_fmin(func, x0, args=(), disp=0):

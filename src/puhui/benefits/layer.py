@@ -56,6 +56,8 @@ class Layer:
     share : float or array_like, default 1
         Share of each yuan of loss inside the layer that is paid (赔付比例), in ``[0, 1]``.
 
+    Notes
+    -----
     Array arguments broadcast into a grid of layers; ``pay`` returns ``grid + losses.shape``.
 
     Examples

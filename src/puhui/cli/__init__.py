@@ -6,6 +6,7 @@
     puhui tune PRODUCT.toml --data DIR --out DIR     起付线 × 赔付比例 tuning
     puhui price PRODUCT.toml --data DIR --out DIR    next year's price and anti-selection
     puhui reprice YIELDS --coverage 0.7 0.8 0.9 --out RATES   batch crop rates
+    puhui crop-review --experience F --filed F [--zones F] --as-of DATE --out DIR   农险费率回溯
     puhui rerun MANIFEST --out DIR [--allow-changed]   re-execute a run, compare outputs
     puhui verify FILING [--data DIR] --out DIR  recompute a filing; exit 0 holds, 1 not, 2 bad
     puhui template filing --family F OUT.xlsx  blank filing workbook (--example clean|planted)
@@ -175,6 +176,23 @@ def build_parser() -> argparse.ArgumentParser:
                    "of stopping")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    p = sub.add_parser("crop-review", help="rate review (费率回溯) of filed county crop rates "
+                       "against county × year experience, with the 保费不足准备金 test")
+    p.add_argument("--experience", required=True, help="experience table: region, [crop], "
+                   "year, liability, premium, indemnity, [area], [start_date, end_date] (CSV)")
+    p.add_argument("--filed", required=True, help="filed rates: region, [crop], "
+                   "benchmark_rate, loading, factor, [subsidised] (CSV)")
+    p.add_argument("--zones", default=None, help="zone map: region, [crop], zone (CSV), the "
+                   "credibility complement (default: one group per crop)")
+    p.add_argument("--as-of", required=True, type=_iso_date,
+                   help="valuation date YYYY-MM-DD: rules in force, policies in force")
+    p.add_argument("--out", required=True, help="output folder for the report")
+    p.add_argument("--level", type=probability, default=0.95,
+                   help="confidence level of the A/E interval, in (0, 1)")
+    p.add_argument("--no-year-effect", action="store_true",
+                   help="fit the credibility on the A/E ratios as they are, without removing "
+                   "the province's common year effect")
+
     p = sub.add_parser("rerun", help="re-execute the run a manifest describes and compare its "
                        "outputs with the recorded ones")
     p.add_argument("manifest", help="a run's manifest.json (or its folder) or a reprice "
@@ -282,6 +300,17 @@ def _reprice(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("crop-review")
+def _crop_review(args: argparse.Namespace) -> int:
+    from .agri import run_crop_review
+
+    folder = run_crop_review(args.experience, args.filed, args.out, as_of=args.as_of,
+                             zones_path=args.zones, level=args.level,
+                             year_effect=not args.no_year_effect)
+    print(f"Rate review written to {folder}/report.md")
+    return 0
+
+
 @command("datasets")
 def _datasets(args: argparse.Namespace) -> int:
     from .. import datasets
@@ -289,6 +318,10 @@ def _datasets(args: argparse.Namespace) -> int:
     if args.action == "list":
         for name, path in datasets.files().items():
             print(f"{name:28s} {path}")
+        from ..datasets.crop_review import crop_review_files
+
+        for name, path in crop_review_files().items():  # the puhui crop-review example
+            print(f"{'crop_review/' + name:28s} {path}")
         return 0
     from pathlib import Path
 

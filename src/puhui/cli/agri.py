@@ -1,4 +1,6 @@
-"""Command-line workflow ``puhui reprice``: a yields table in, a rate table and manifest out."""
+"""Command-line workflows of the crop family: ``puhui reprice`` (a yields table in, a rate table
+and manifest out) and ``puhui crop-review`` (county experience and filed rates in, a 费率回溯
+report and manifest out)."""
 
 from __future__ import annotations
 
@@ -55,3 +57,34 @@ def run_reprice(yields_path, out_path, *, coverage_levels=(0.7, 0.8, 0.9),
                        relative_to=Path(yields_path).parent)
     write_file_with_manifest(out, data, manifest, inputs=(yields_path,))
     return out
+
+
+def run_crop_review(experience_path, filed_path, out_dir, *, as_of, zones_path=None,
+                    level: float = 0.95, year_effect: bool = True,
+                    maintenance_expense: float = 0.0, acquisition_cost: float = 0.0) -> Path:
+    """``puhui crop-review``: review the filed county rates against the county × crop × year
+    experience (:func:`puhui.agri.review.crop_review`); report and manifest to ``out_dir``
+    (written whole, :meth:`puhui.report.Report.write`)."""
+    import os
+
+    from ..agri.review import crop_review
+    from ..agri.review_report import add_crop_review
+    from ..report import Report
+    from ..repro import check_output_folder
+
+    inputs = tuple(p for p in (experience_path, filed_path, zones_path) if p is not None)
+    check_output_folder(out_dir, inputs=inputs)  # refuse a bad --out before the work
+    options = {"as_of": as_of, "level": level, "year_effect": year_effect,
+               "maintenance_expense": maintenance_expense, "acquisition_cost": acquisition_cost}
+    res = crop_review(experience_path, filed_path, zones=zones_path, as_of=as_of, level=level,
+                      year_effect=year_effect, maintenance_expense=maintenance_expense,
+                      acquisition_cost=acquisition_cost)
+    manifest = Manifest(command="puhui crop-review",
+                        assumptions={**res.assumptions, "options": options})
+    for name, path in (("experience", experience_path), ("filed", filed_path),
+                       ("zones", zones_path)):
+        if path is not None:
+            manifest.add_input(name, path, relative_to=Path(path).parent)
+    rep = Report("费率回溯 — crop rate review by county", manifest=manifest)
+    add_crop_review(rep, res)
+    return rep.write(os.fspath(out_dir), inputs=inputs)

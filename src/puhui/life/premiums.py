@@ -62,6 +62,8 @@ class Expenses(_Expenses):
     initial_per_sum_insured : float
         Fraction of the sum insured spent at issue (e.g. 0.002 = 2‰ of 保额, 核保体检).
 
+    Notes
+    -----
     The model's ``per_claim`` has no place in these premiums (claim expenses are loaded per
     policy) and must stay 0.
     """
