@@ -16,6 +16,7 @@ import pytest
 from docblocks import DOCS, NOT_RUN, blocks, not_run_reason, run_blocks
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
 #: page → the test that runs its blocks (and checks the figures the page quotes)
 RUN_ELSEWHERE = {
@@ -42,7 +43,7 @@ def test_pages_found():
 @pytest.mark.parametrize("page", [p for p in PAGES if p not in RUN_ELSEWHERE])
 def test_page_blocks_run(page):
     run_blocks(page)
-    matplotlib.pyplot.close("all")
+    plt.close("all")
 
 
 @pytest.mark.parametrize("page", sorted(RUN_ELSEWHERE))

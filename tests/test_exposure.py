@@ -255,3 +255,108 @@ def test_600k_policies_by_year_and_product():
     out = earned(p, by=("product",), period="year", as_of="2025-06-30")
     assert out["written_premium"].sum() == pytest.approx(
         p.loc[p["start_date"] <= "2025-06-30", "premium"].sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# Exposure bases other than policy-years: units earned by day, and an activity log
+# ---------------------------------------------------------------------------------------------
+
+def test_units_base_earns_the_count_by_day_without_the_term_factor():
+    # 3,000 orders over 2024-01-01 … 2024-06-30 (182 days; term 0.5 year): by hand, January
+    # (31 days) earns 3000·31/182 = 510.989… orders, and the half-year 3000 in all — against
+    # 3000 · 0.5 = 1500 order-years under the default base.
+    p = book([("2024-01-01", "2024-06-30", 546.0, 3000.0)])
+    units = by_period(earned(p, period="month", exposure_base="units"))
+    assert units["2024-01"]["earned_exposure"] == pytest.approx(3000 * 31 / 182, rel=1e-14)
+    assert units["2024-01"]["earned_premium"] == pytest.approx(546 * 31 / 182, rel=1e-14)
+    total = earned(p, period=None, exposure_base="units")["earned_exposure"].item()
+    assert total == pytest.approx(3000.0, rel=1e-14)
+    assert earned(p, period=None)["earned_exposure"].item() == pytest.approx(1500.0, rel=1e-14)
+    e = earned_by_policy(p, as_of="2024-01-31", exposure_base="units")
+    assert e["earned_exposure"].item() == pytest.approx(3000 * 31 / 182, rel=1e-14)
+
+
+def test_default_base_is_unchanged_byte_for_byte():
+    p = book([("2024-03-31", "2025-03-30", 365.0, 2.0), ("2024-07-01", "2024-09-30", 90.0, 5.0)])
+    a = earned(p, period="quarter", as_of="2024-12-31")
+    b = earned(p, period="quarter", as_of="2024-12-31", exposure_base="unit_years")
+    pd.testing.assert_frame_equal(a, b)
+    # and for an annual policy both bases agree (term_years = 1)
+    one = book([("2024-01-01", "2024-12-31", 100.0, 4.0)])
+    pd.testing.assert_frame_equal(earned(one, exposure_base="units"), earned(one))
+
+
+def test_unknown_exposure_base_is_refused():
+    p = book([("2024-01-01", "2024-12-31", 100.0, 1.0)])
+    with pytest.raises(ParameterError, match="exposure_base"):
+        earned(p, exposure_base="orders")
+    with pytest.raises(ParameterError, match="exposure_base"):
+        earned_by_policy(p, exposure_base="years")
+
+
+def activity_log():
+    return pd.DataFrame({
+        "worker": ["a", "a", "b", "b", "c", "a"],
+        "platform": ["X", "X", "X", "X", "Y", "X"],
+        "date": pd.to_datetime(["2024-03-30", "2024-03-31", "2024-03-31", "2024-04-01",
+                                "2024-04-02", "2024-04-03"]),
+        "orders": [30, 28, 10, 12, 40, 33], "hours": [9.0, 8.5, 3.0, 4.0, 11.0, 9.5]})
+
+
+def test_activity_exposure_by_hand():
+    from puhui.experience.exposure import activity_exposure
+
+    out = activity_exposure(activity_log(), by="platform", period="month")
+    # X in March: a (30 + 28), b (10) → 68 orders, 20.5 hours, 3 worker-days, 2 workers;
+    # X in April: b 12, a 33 → 45 orders, 13.5 hours, 2 worker-days, 2 workers; Y April: c 40
+    assert out["platform"].tolist() == ["X", "X", "Y"]
+    assert [str(p) for p in out["period"]] == ["2024-03", "2024-04", "2024-04"]
+    assert out["orders"].tolist() == [68.0, 45.0, 40.0]
+    assert out["hours"].tolist() == [20.5, 13.5, 11.0]
+    assert out["worker_days"].tolist() == [3, 2, 1]
+    assert out["workers"].tolist() == [2, 2, 1]
+    whole = activity_exposure(activity_log(), period=None)
+    assert whole[["orders", "worker_days", "workers"]].to_numpy().tolist() == [[153.0, 6, 3]]
+    q = activity_exposure(activity_log(), by=["platform"], period="quarter", measures=())
+    assert q["worker_days"].tolist() == [3, 2, 1]
+
+
+@settings(max_examples=25)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 90), st.integers(0, 50)),
+                min_size=1, max_size=40, unique_by=lambda t: (t[0], t[1])))
+def test_activity_exposure_totals_match_a_groupby(rows):
+    from puhui.experience.exposure import activity_exposure
+
+    log = pd.DataFrame(rows, columns=["worker", "day", "orders"])
+    log["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(log["day"], unit="D")
+    log["city"] = np.where(log["worker"] % 2 == 0, "HZ", "NB")
+    out = activity_exposure(log, by="city", period="month", measures=["orders"])
+    ref = log.assign(period=log["date"].dt.to_period("M")).groupby(["city", "period"]).agg(
+        orders=("orders", "sum"), worker_days=("orders", "size"),
+        workers=("worker", "nunique")).reset_index()
+    assert out["orders"].tolist() == ref["orders"].astype(float).tolist()
+    assert out["worker_days"].tolist() == ref["worker_days"].tolist()
+    assert out["workers"].tolist() == ref["workers"].tolist()
+    assert [str(p) for p in out["period"]] == [str(p) for p in ref["period"]]
+
+
+def test_activity_exposure_refuses_bad_logs():
+    from puhui.experience.exposure import activity_exposure
+
+    log = activity_log()
+    with pytest.raises(ParameterError, match="no column"):
+        activity_exposure(log, by="city")
+    with pytest.raises(ParameterError, match="period"):
+        activity_exposure(log, period="week")
+    with pytest.raises(ParameterError, match="DataFrame"):
+        activity_exposure(log.to_dict())
+    bad = log.copy()
+    bad.loc[2, "orders"] = -1
+    with pytest.raises(DataError):
+        activity_exposure(bad)
+    twice = pd.concat([log, log.iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataError, match="twice"):
+        activity_exposure(twice)
+    text = log.assign(date=log["date"].astype(str))
+    with pytest.raises(ParameterError, match="datetime64"):
+        activity_exposure(text)

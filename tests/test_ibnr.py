@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import chainladder as cl
 import matplotlib
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from puhui.errors import ParameterError
 from puhui.experience.ibnr import (
     ReserveResult,
+    benktander,
     bornhuetter_ferguson,
     chain_ladder,
     plot_development_factors,
@@ -238,3 +241,166 @@ def test_bad_inputs(raa):
     two = cl.load_sample("clrd")["CumPaidLoss", "IncurLoss"].iloc[0]
     with pytest.raises(ParameterError, match="value columns"):
         chain_ladder(two)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mack's standard error on small books: a figure, or why not (issue 15)
+# ---------------------------------------------------------------------------------------------
+
+def small_triangle(rows):
+    """A cumulative triangle from rows of values by development period (NaN: not yet)."""
+    arr = np.asarray(rows, float)
+    long = [{"origin": str(2000 + i), "dev": str(2000 + i + j), "v": arr[i, j]}
+            for i in range(arr.shape[0]) for j in range(arr.shape[1]) if not np.isnan(arr[i, j])]
+    return cl.Triangle(pd.DataFrame(long), origin="origin", development="dev", columns="v",
+                       cumulative=True)
+
+
+def hand_mack(rows, sigma2):
+    """Mack (1993), ASTIN Bulletin 23(2), the reserve MSE per origin (his Theorem 3) and in
+    total (his Corollary), in plain numpy, with the σ²_k given: returns (s.e. per origin, total).
+
+    mse(R_i) = Ĉ_{i,n}² Σ_{k ≥ p_i} σ²_k / f_k² · (1/Ĉ_{i,k} + 1/S_k),  S_k = Σ_{j ≤ n−k} C_{j,k};
+    mse(R) = Σ_i mse(R_i) + Σ_i Ĉ_{i,n} (Σ_{j > i} Ĉ_{j,n}) Σ_{k ≥ p_i} 2 σ²_k / f_k² / S_k.
+    """
+    c = np.asarray(rows, float)
+    n_org, n_dev = c.shape
+    latest = (~np.isnan(c)).sum(axis=1) - 1
+    f, s = np.ones(n_dev - 1), np.zeros(n_dev - 1)
+    for k in range(n_dev - 1):
+        both = ~np.isnan(c[:, k + 1])
+        f[k], s[k] = c[both, k + 1].sum() / c[both, k].sum(), c[both, k].sum()
+    full = c.copy()
+    for i in range(n_org):
+        for k in range(latest[i], n_dev - 1):
+            full[i, k + 1] = full[i, k] * f[k]
+    ult = full[:, -1]
+    mse = np.zeros(n_org)
+    for i in range(n_org):
+        for k in range(latest[i], n_dev - 1):
+            mse[i] += ult[i] ** 2 * sigma2[k] / f[k] ** 2 * (1 / full[i, k] + 1 / s[k])
+    total = mse.sum()
+    for i in range(n_org):
+        younger = ult[i + 1:].sum()
+        total += ult[i] * younger * sum(2 * sigma2[k] / f[k] ** 2 / s[k]
+                                        for k in range(latest[i], n_dev - 1))
+    return np.sqrt(mse), np.sqrt(total)
+
+
+def sigma2_of(rows, k):
+    """Mack's σ²_k = Σ_j C_jk (F_jk − f_k)² / (n_k − 1) (volume-weighted)."""
+    c = np.asarray(rows, float)
+    both = ~np.isnan(c[:, k + 1])
+    x, y = c[both, k], c[both, k + 1]
+    f = y.sum() / x.sum()
+    return float((x * (y / x - f) ** 2).sum() / (both.sum() - 1))
+
+
+nan = np.nan
+#: 2000–2004; 24–36 holds two link ratios that are both 1 (σ² = 0) and 36–48 rests on one origin
+#: with a factor above 1: its σ must be extrapolated past the zero (chainladder's fit through
+#: log 0 gave NaN s.e. for 2001 and 2002 and left them out of its total).
+PAST_A_ZERO = [[100, 150, 180, 180, 190], [120, 170, 200, 200, nan], [90, 140, 160, nan, nan],
+               [110, 160, nan, nan, nan], [100, nan, nan, nan, nan]]
+
+
+def test_mack_extrapolates_sigma_past_a_single_value_column():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # nothing numerical leaks out
+        res = chain_ladder(small_triangle(PAST_A_ZERO))
+    assert res.notes == ()
+    s2 = [sigma2_of(PAST_A_ZERO, 0), sigma2_of(PAST_A_ZERO, 1), sigma2_of(PAST_A_ZERO, 2)]
+    assert s2[2] == 0.0
+    # log-linear through the periods with σ > 0 (12–24 and 24–36 at x = 1, 2), at x = 4
+    slope = np.log(np.sqrt(s2[1])) - np.log(np.sqrt(s2[0]))
+    s2.append(np.exp(2 * (np.log(np.sqrt(s2[0])) + 3 * slope)))
+    se, total = hand_mack(PAST_A_ZERO, s2)
+    np.testing.assert_allclose(res.by_origin["mack_se"], se, rtol=1e-9)
+    assert res.totals["mack_se"].iloc[0] == pytest.approx(total, rel=1e-9)
+    assert np.isfinite(res.by_origin["mack_se"]).all()
+
+
+def test_mack_development_finished_gives_sigma_zero():
+    # 36–48 rests on one origin whose link ratio is 1, as are all after it; its σ cannot be
+    # extrapolated (only 12–24 has σ > 0; 24–36 has two equal ratios of 1): σ = 0 there (Mack
+    # 1993, p. 217: development believed finished).
+    rows = [[10, 12, 12, 12], [5, 7, 7, nan], [7, 9, nan, nan], [3, nan, nan, nan]]
+    res = chain_ladder(small_triangle(rows))
+    assert res.notes == ()
+    se, total = hand_mack(rows, [sigma2_of(rows, 0), 0.0, 0.0])
+    np.testing.assert_allclose(res.by_origin["mack_se"], se, rtol=1e-9, atol=1e-12)
+    assert res.totals["mack_se"].iloc[0] == pytest.approx(total, rel=1e-9)
+
+
+@pytest.mark.parametrize("rows, why", [
+    # 24–36 … one σ estimated from 2 origins with variation and a single-value column: the
+    # log-linear extrapolation overflowed (mack_se 1.3e154, total inf, 22 overflow warnings)
+    ([[10, 10, 20, 25], [5, 5, 12, nan], [7, 7, nan, nan], [3, nan, nan, nan]],
+     "12–24 every link ratio is the same"),
+    # three origins: one σ to extrapolate from (2001's s.e. was NaN, the total left it out)
+    ([[10, 15, 16], [5, 8, nan], [3, nan, nan]], "of which 1 has varying link ratios"),
+    # two origins: nothing to estimate σ from
+    ([[10, 15], [5, nan]], "of which 0 have varying link ratios"),
+    # two equal link ratios of 1.25 where claims still develop: σ = 0 is an artefact
+    ([[4, 5, 5], [8, 10, nan], [3, nan, nan]], "every link ratio is 1.25"),
+])
+def test_mack_not_available_says_why_and_what_it_takes(rows, why):
+    tri = small_triangle(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = chain_ladder(tri)
+    assert len(res.notes) == 1
+    note = res.notes[0]
+    assert note.startswith("Mack standard error not available") and why in note
+    assert "needs ≥ 3 development periods reported by ≥ 2 origins each" in note
+    open_ = res.by_origin["ibnr"] != 0
+    assert res.by_origin.loc[open_, "mack_se"].isna().all()
+    assert np.isnan(res.totals["mack_se"].iloc[0]) and np.isnan(res.totals["cv"].iloc[0])
+    assert not np.isinf(res.by_origin["mack_se"]).any()
+    # the chain-ladder point estimates themselves are untouched
+    _, _, ultimate = hand_chain_ladder(tri)
+    np.testing.assert_allclose(res.by_origin["ultimate"], ultimate, rtol=1e-12)
+
+
+def test_mack_notes_name_the_index_key():
+    rec = records_of(cl.load_sample("raa"))
+    rec["line"] = "a"
+    few = rec[rec["accident_date"].dt.year >= 1989].assign(line="b")
+    tri = triangle(pd.concat([rec, few]), value="paid", as_of="1990-12-31", by="line")
+    res = chain_ladder(tri)
+    assert len(res.notes) == 1 and res.notes[0].startswith("line=b: Mack standard error not")
+    b = res.by_origin[res.by_origin["line"] == "b"]
+    assert b["mack_se"].isna().any()
+    a = res.by_origin[res.by_origin["line"] == "a"]
+    assert np.isfinite(a["mack_se"]).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Benktander (Mack 2000)
+# ---------------------------------------------------------------------------------------------
+
+def test_benktander_is_the_credibility_mixture_and_chainladders(raa):
+    p = pd.Series(np.linspace(20_000, 38_000, 10), index=range(1981, 1991))
+    gb = benktander(raa, premium=p, apriori=0.7)
+    bf = bornhuetter_ferguson(raa, premium=p, apriori=0.7)
+    cl_ult = chain_ladder(raa).by_origin["ultimate"].to_numpy()
+    q = 1 - 1 / bf.by_origin["cdf"].to_numpy()
+    u0 = 0.7 * p.to_numpy()
+    # Mack (2000): U_GB = C + q·U_BF = (1 − q²)·U_CL + q²·U_0
+    np.testing.assert_allclose(gb.by_origin["ultimate"],
+                               bf.by_origin["latest"] + q * bf.by_origin["ultimate"], rtol=1e-12)
+    np.testing.assert_allclose(gb.by_origin["ultimate"], (1 - q**2) * cl_ult + q**2 * u0,
+                               rtol=1e-10)
+    np.testing.assert_allclose(gb.by_origin["credibility"], 1 - q**2)
+    # chainladder's Benktander, and the limits: 1 iteration is BF, many are the chain ladder
+    ref = cl.Benktander(apriori=0.7, n_iters=2).fit(
+        raa, sample_weight=bf.model.X_.latest_diagonal * 0 + p.to_numpy()[:, None])
+    np.testing.assert_allclose(gb.by_origin["ibnr"].iloc[1:],
+                               np.asarray(ref.ibnr_.values)[0, 0, 1:, 0], rtol=1e-10)
+    np.testing.assert_allclose(benktander(raa, p, 0.7, n_iters=1).by_origin["ultimate"],
+                               bf.by_origin["ultimate"], rtol=1e-12)
+    np.testing.assert_allclose(benktander(raa, p, 0.7, n_iters=400).by_origin["ultimate"],
+                               cl_ult, rtol=1e-9)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ParameterError, match="n_iters"):
+            benktander(raa, p, 0.7, n_iters=bad)

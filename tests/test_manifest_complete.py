@@ -69,7 +69,8 @@ def test_price_and_reprice_manifests_record_their_options(book, tmp_path):
     assert man["invocation"]["options"]["level"] == 0.9
     assert man["invocation"]["options"]["no_anti_selection"] is True
     assert man["assumptions"]["options"] == {"pricing_year": None, "trend": None, "level": 0.9,
-                                             "participation": 0.15, "anti_selection": False}
+                                             "participation": 0.15, "anti_selection": False,
+                                             "example_take_up": False}
     assert _files(tmp_path / "p") == set(man["outputs"]) | {"manifest.json"}
 
     import puhui.datasets as ds

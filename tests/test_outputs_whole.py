@@ -87,7 +87,8 @@ def test_crash_mid_write_keeps_the_old_output_and_no_temp_folder(tmp_path, monke
     out = tmp_path / "out"
     assert main(["demo", "--out", str(out)]) == 0
     before = _snapshot(out)
-    assert set(before) == {"tables/a.csv", "tables/b.csv", "report.md", "manifest.json"}
+    assert set(before) == {"tables/a.csv", "tables/b.csv", "report.md", "report.html",
+                           "tables.xlsx", "manifest.json"}
     calls = []
 
     def crash(fh, data):
@@ -204,7 +205,8 @@ def test_leftovers_of_a_killed_run_are_cleared_by_the_next(tmp_path):
     alive.mkdir()
     _small_report(("c",)).write(out)
     assert not tmp.exists() and alive.exists()
-    assert sorted(_snapshot(out)) == ["manifest.json", "report.md", "tables/c.csv"]
+    assert sorted(_snapshot(out)) == ["manifest.json", "report.html", "report.md", "tables.xlsx",
+                                      "tables/c.csv"]
     # killed between the renames: OUT missing, the previous output aside
     before = _snapshot(out)
     out.rename(tmp_path / f".out.puhui-old-{dead}-1a2b3c4d")

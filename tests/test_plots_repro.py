@@ -129,7 +129,8 @@ def test_report_and_manifest(tmp_path):
     assert man["inputs"]["table"]["sha256"] == sha256_file(data)
     assert man["inputs"]["table"]["path"] == "in.csv"
     assert man["seed"] == 7 and man["versions"]["numpy"] != "not installed"
-    assert set(man["outputs"]) == {"tables/t.csv", "figures/f.png", "report.md"}
+    assert set(man["outputs"]) == {"tables/t.csv", "figures/f.png", "report.md", "report.html",
+                                   "tables.xlsx"}
     written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert written == set(man["outputs"]) | {"manifest.json"}  # every file written is listed
     assert man["invocation"] is None  # the Python API; the command line records argv

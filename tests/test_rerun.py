@@ -110,11 +110,12 @@ def test_an_output_edited_by_hand_is_named_with_its_cell(tuned, tmp_path, capsys
     out = capsys.readouterr().out
     assert "original changed: tables/tuning_summary.csv" in out
     assert (f"row 2, column 'current': recorded {recorded} → original now {cells[1]}") in out
-    assert _last_line(out).startswith("puhui rerun: DIFFERENT — 1 of 5 files differ")
+    assert _last_line(out).startswith("puhui rerun: DIFFERENT — 1 of 7 files differ")
     status = _comparison(tmp_path / "again")
     assert status.pop("tables/tuning_summary.csv") == "original_changed"
-    assert set(status) == {"report.md", "tables/tuning_designs.csv",
-                           "figures/tuning_frontier.png", "figures/tuning_heatmap.png"}
+    assert set(status) == {"report.md", "report.html", "tables.xlsx",
+                           "tables/tuning_designs.csv", "figures/tuning_frontier.png",
+                           "figures/tuning_heatmap.png"}
     assert set(status.values()) == {"identical"}
 
 
@@ -261,12 +262,13 @@ def test_missing_new_and_differing_files(tuned, tmp_path, capsys, monkeypatch):
     assert "differs: tables/tuning_designs.csv" in out
     assert "row 2, column 'expected_cr': recorded " in out
     assert "warning: versions.numpy: " in out and "→ 0.0.test (context, not a failure)" in out
-    assert _last_line(out) == ("puhui rerun: DIFFERENT — 3 of 6 files differ from the record "
+    assert _last_line(out) == ("puhui rerun: DIFFERENT — 3 of 8 files differ from the record "
                                "(1 differ, 1 missing, 1 new)")
     assert _comparison(tmp_path / "r") == {
         "figures/tuning_frontier.png": "identical", "figures/tuning_heatmap.png": "missing",
-        "report.md": "identical", "tables/extra.csv": "new",
-        "tables/tuning_designs.csv": "differs", "tables/tuning_summary.csv": "identical"}
+        "report.md": "identical", "report.html": "identical", "tables.xlsx": "identical",
+        "tables/extra.csv": "new", "tables/tuning_designs.csv": "differs",
+        "tables/tuning_summary.csv": "identical"}
 
 
 def test_without_the_original_output_only_the_hash_is_reported(repriced, tmp_path, capsys,
@@ -413,7 +415,7 @@ def test_a_manifest_without_input_locations_is_checked_after_the_rerun(tuned, tm
     assert main(["rerun", str(filed), "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
     assert "does not record the run's working directory" in out
-    assert "5 inputs without a recorded location" in out
+    assert "3 inputs without a recorded location" in out  # product, policies, costs
 
     def other_costs(target):
         man = json.loads((target / "manifest.json").read_text("utf-8"))

@@ -45,24 +45,29 @@ def synthetic_costs(n=600, seed=1, weights=True):
 
 
 def brute_force(grid, x, seg, w):
-    """Per design and segment: mean, variance, share paid, per-line means (loop over designs)."""
+    """Per design and segment, per member-year (loop over designs): mean, variance, share paid,
+    per-line means. A member with exposure ``w`` and the costs of that exposure is paid once:
+    the payout per member-year is ``Σ pay / Σ w`` (pricing's reading, ``member_payouts``); the
+    aggregate of ``N`` member-years holds ``N / m`` members (``m`` the mean exposure), so its
+    cumulants per member-year are a member's divided by ``m``."""
     w = np.ones(len(x)) if w is None else w
     out = []
     for k in range(len(grid)):
         row = {}
         for j, s in enumerate(SEGMENTS):
             m = seg == s
-            ws = w[m] / w[m].sum()
+            years = w[m].sum()
+            expo = years / m.sum()
             per_line = np.stack([
                 np.minimum(grid.terms[k, i, j, 1] * np.maximum(x[m, i] - grid.terms[k, i, j, 0],
                                                                0.0), grid.terms[k, i, j, 2])
                 for i in range(3)])
             y = per_line.sum(axis=0)
-            mean = ws @ y
-            row[s] = {"mean": mean, "var": ws @ (y - mean) ** 2, "share": ws @ (y > 0),
-                      "line_means": per_line @ ws,
-                      "line_third": [ws @ (p - ws @ p) ** 3 for p in per_line],
-                      "indep_share": 1 - np.prod([1 - ws @ (p > 0) for p in per_line])}
+            row[s] = {"mean": y.sum() / years, "var": y.var() / expo,
+                      "share": (y > 0).sum() / years, "line_means": per_line.sum(axis=1) / years,
+                      "line_third": [((p - p.mean()) ** 3).mean() / expo for p in per_line],
+                      "indep_share": (1 - np.prod([1 - (p > 0).mean() for p in per_line]))
+                      / expo}
         out.append(row)
     return out
 

@@ -5,7 +5,9 @@ define stopped with its value, row and the product's segments.
 The reference values are an independent computation: the costs are pivoted and trended with
 pandas, every member is paid under the terms the product file states for its segment (written
 out by hand below, including the rules by which the other segments follow the grid's healthy
-axes), by :class:`puhui.benefits.Benefit`, and averaged with the member-years as weights.
+axes), by :class:`puhui.benefits.Benefit`, and summed over the member-years: a member with
+exposure ``w`` and the costs of that exposure is paid once, so the payout per member-year is
+``Σ pay / Σ w`` — pricing's reading (``member_payouts``), which tuning follows.
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ def make_book(seed: int, n: int = 900):
 
 
 def by_hand(pol, cst, terms, trend=TREND, to_year=2026):
-    """Per segment: exposure-weighted mean payout and share paid (pandas pivot, Benefit.pay)."""
+    """Per segment: payout and members paid per member-year, ``Σ pay / Σ w`` and
+    ``#paid / Σ w`` (pandas pivot, Benefit.pay)."""
     wide = (cst.pivot_table(index="policy_id", columns="benefit_line", values="cost",
                             aggfunc="sum").reindex(pol["policy_id"]).fillna(0.0))
     factor = (1.0 + trend) ** (to_year - pol["policy_year"].to_numpy())
@@ -111,7 +114,7 @@ def by_hand(pol, cst, terms, trend=TREND, to_year=2026):
         m = seg == s
         pay = sum(Benefit(*terms[(line, s)]).pay(wide[line].to_numpy()[m] * factor[m])
                   for line in LINES)
-        out[s] = (float(w[m] @ pay / w[m].sum()), float(w[m] @ (pay > 0) / w[m].sum()))
+        out[s] = (float(pay.sum() / w[m].sum()), float((pay > 0).sum() / w[m].sum()))
     return out
 
 
@@ -186,6 +189,38 @@ def test_three_segments_tune_and_price_end_to_end(product):
     mp = member_payouts(product, pol, cst, trend=TREND)
     assert mp.segments == SEGMENTS
     assert np.array_equal(np.asarray(SEGMENTS)[mp.segment], seg)
+
+
+def test_tune_and_price_agree_on_the_payout_per_member_year_with_part_year_members(product):
+    """Exposures of 1, ½ and ¼: tuning and pricing give the same expected payout per
+    member-year, by segment and in total (Σ pay / Σ w on both sides), and it is not the
+    exposure-weighted mean Σ w·pay / Σ w (the old tuning reading, which differs here)."""
+    pol, cst = make_book(4)
+    assert set(pol["exposure"]) == {1.0, 0.5, 0.25}
+    ev, _, _ = tune(product, pol, cst, deductibles=[10_000], ratios=[0.8],
+                    lines=("inpatient",), trend=TREND, years=[2024, 2025], take_up=None)
+    cur = ev.table[ev.table["current"]].iloc[0]
+    res = price_from_experience(product, pol, cst, trend=TREND, measure="none", mix="all")
+    cells = res.cells.set_index(["line", "segment"])
+    w = pol.groupby("segment")["exposure"].sum()
+    for s in SEGMENTS:
+        priced = sum(cells.loc[(line, s), "expected_payout"] for line in LINES)
+        assert cur[f"pure_premium_{s}"] == pytest.approx(priced, rel=1e-12)
+    assert cur["pure_premium"] == pytest.approx(res.pure_premium, rel=1e-12)
+    assert cur["pure_premium"] == pytest.approx(
+        sum(w[s] / w.sum() * cur[f"pure_premium_{s}"] for s in SEGMENTS), rel=1e-12)
+    # the exposure-weighted mean of the members' payouts is a different number on this book
+    wide = (cst.pivot_table(index="policy_id", columns="benefit_line", values="cost",
+                            aggfunc="sum").reindex(pol["policy_id"]).fillna(0.0))
+    factor = (1.0 + TREND) ** (2026 - pol["policy_year"].to_numpy())
+    pay = np.zeros(len(pol))
+    seg = pol["segment"].to_numpy()
+    for (line, s), terms in expected_terms(10_000.0, 0.8).items():
+        m = seg == s
+        pay[m] += Benefit(*terms).pay(wide[line].to_numpy()[m] * factor[m])
+    ex = pol["exposure"].to_numpy()
+    assert abs(ex @ pay / ex.sum() / cur["pure_premium"] - 1) > 0.02
+    assert pay.sum() / ex.sum() == pytest.approx(cur["pure_premium"], rel=1e-12)
 
 
 @pytest.mark.parametrize("call", ["tune", "price", "member_payouts", "member_costs"])
@@ -284,3 +319,21 @@ def test_three_segment_payouts_match_benefit_on_random_books(product, seed, d_h,
                                                                    abs=1e-12)
             assert t[f"share_paid_{s}"].iloc[0] == pytest.approx(ref[s][1], rel=1e-12,
                                                                  abs=1e-15)
+
+
+def test_another_products_book_is_tuned_at_fixed_membership_unless_asked(product):
+    """The bundled take-up was calibrated to the example's book: for product T3 the members
+    are held fixed and the text says why; --example-take-up applies it, saying so."""
+    pol, cst = make_book(5, n=300)
+    ev, _, _ = tune(product, pol, cst, deductibles=[10_000], ratios=[0.8], lines=("inpatient",),
+                    trend=TREND)
+    assert "members" not in ev.table.columns
+    assert ev.assumptions["take_up"].startswith(
+        "Membership held fixed: no take-up model is calibrated for product T3")
+    ev, _, _ = tune(product, pol, cst, deductibles=[10_000], ratios=[0.8], lines=("inpatient",),
+                    trend=TREND, example_take_up=True)
+    assert "members" in ev.table.columns
+    assert "applied to product T3 at your request" in ev.assumptions["take_up"]
+    cur = ev.table[ev.table["current"]].iloc[0]
+    assert cur["members"] == pytest.approx(pol.loc[pol["policy_year"] == 2025,
+                                                   "exposure"].sum(), rel=1e-12)

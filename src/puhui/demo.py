@@ -6,8 +6,9 @@ Sections:
 2. experience by product and policy year: exposure, earned premium, claim counts, paid,
    incurred (reported), loss ratios — for the 惠民保 product and the crop portfolio, with
    figures;
-3. the 惠民保 retrospective review (IBNR, A/E against the basis, combined ratio by year) and
-   the 起付线 × 赔付比例 tuning on trended experience;
+3. the 惠民保 retrospective review (IBNR, A/E against the basis, combined ratio by year on the
+   bundled actual expenses, the indication for the next year) and the 起付线 × 赔付比例 tuning
+   on trended experience;
 4. batch repricing of the crop portfolio at three coverage levels, and risk zoning.
 """
 
@@ -29,7 +30,8 @@ from .repro import Manifest, check_output_folder
 #: Which validated table each bundled file is, for the validation section.
 BUNDLED_KINDS = {
     "huiminbao/policies": "policies", "huiminbao/costs": "costs", "huiminbao/claims": "claims",
-    "huiminbao/payments": "payments", "crops/yields": "yields", "crops/policies": "policies",
+    "huiminbao/payments": "payments", "huiminbao/expenses": "expenses",
+    "crops/yields": "yields", "crops/policies": "policies",
     "crops/claims": "claims", "index/rainfall": "index_series", "index/prices": "prices",
 }
 
@@ -85,9 +87,9 @@ def run_demo(out_dir: str | os.PathLike = "out") -> Path:
     loaded = {
         "huiminbao/policies": hmb.policies, "huiminbao/costs": hmb.costs,
         "huiminbao/claims": hmb.claims, "huiminbao/payments": hmb.payments,
-        "crops/yields": crops.yields, "crops/policies": crops.policies,
-        "crops/claims": crops.claims, "index/rainfall": datasets.load_rainfall(),
-        "index/prices": datasets.load_prices(),
+        "huiminbao/expenses": hmb.expenses, "crops/yields": crops.yields,
+        "crops/policies": crops.policies, "crops/claims": crops.claims,
+        "index/rainfall": datasets.load_rainfall(), "index/prices": datasets.load_prices(),
     }
     rows = []
     for name, df in loaded.items():
@@ -120,7 +122,7 @@ def run_demo(out_dir: str | os.PathLike = "out") -> Path:
     product = Product.from_toml(product_path)  # frozen: one object serves every section
     _review_section(rep, hmb, product)
     _pricing_section(rep, hmb, product)
-    _crop_section(rep, crops)
+    _crop_section(rep, crops, table)
     return rep.write(out_dir, inputs=inputs)
 
 
@@ -130,14 +132,15 @@ def _review_section(rep: Report, hmb, product: Product) -> None:
     from .huiminbao.reporting import add_review
 
     res = review(product, hmb.policies, hmb.claims,
-                 basis_from_planted(hmb.planted), as_of=hmb.planted["valuation_date"])
-    rep.heading("3. 惠民保 retrospective review (精算回溯) and benefit tuning")
-    add_review(rep, res)
-
+                 basis_from_planted(hmb.planted), as_of=hmb.planted["valuation_date"],
+                 expenses=hmb.expenses, costs=hmb.costs)
+    rep.heading("3. 惠民保 retrospective review (精算回溯), benefit tuning and price")
     from .huiminbao.tuning import add_tuning, tune
 
     ev, choice, constraints = tune(product, hmb.policies, hmb.costs)
-    add_tuning(rep, ev, choice, constraints, product)
+    with rep.nested():  # the family's sections are subsections of section 3
+        add_review(rep, res)
+        add_tuning(rep, ev, choice, constraints, product)
 
 
 def _pricing_section(rep: Report, hmb, product: Product) -> None:
@@ -146,10 +149,11 @@ def _pricing_section(rep: Report, hmb, product: Product) -> None:
     from .huiminbao.pricing_report import add_pricing, scenario_for
 
     res = price_from_experience(product, hmb.policies, hmb.costs)
-    add_pricing(rep, res, product, calibration=scenario_for(product, res), level=3)
+    with rep.nested():
+        add_pricing(rep, res, product, calibration=scenario_for(product, res))
 
 
-def _crop_section(rep: Report, crops) -> None:
+def _crop_section(rep: Report, crops, experience: pd.DataFrame) -> None:
     """4. Batch repricing of the province's crops and risk zoning (风险区划)."""
     from .agri import reprice, risk_zones
 
@@ -160,6 +164,28 @@ def _crop_section(rep: Report, crops) -> None:
              "empirical distribution and a Gaussian kernel (Silverman bandwidth).")
     rep.table("crop_rates", rates, caption="Pure premium rates by county, crop and coverage",
               floatfmt=",.4f", max_rows=12)
+    crop_rows = experience[experience["product"].isin(crops.policies["product"].unique())]
+    pooled = (crop_rows.groupby("product")["incurred"].sum()
+              / crop_rows.groupby("product")["earned_premium"].sum())
+    worst = crop_rows.loc[crop_rows["incurred_loss_ratio"].idxmax()]
+    at90 = rates[np.isclose(rates["coverage"], 0.9)]
+    rep.text(
+        "**Why section 2 shows loss ratios of up to "
+        f"{crop_rows['incurred_loss_ratio'].max():.0%} beside pure rates of "
+        f"{rates['kernel_rate'].min():.2%}–{rates['kernel_rate'].max():.2%} here.** They are "
+        "not the same cover and not the same horizon. (1) The bundled policies are 完全成本 "
+        "cover: they pay the yield shortfall below 100% of the county's 5-year mean yield, at "
+        "the harvest price, up to a sum insured of 700–1,100 元/亩, for a premium at the county "
+        "schedule (2.72–4.5% of the sum insured); the rates above are yield cover at θ = 70–90% "
+        "of the detrended expected yield, as a share of the guarantee θμ — the first 10–30% of "
+        "the expected yield is the farmer's, which removes most county-level shortfalls. "
+        f"(2) One year is not a rate: {worst['product']} {int(worst['policy_year'])} was a "
+        "catastrophe year (大灾年; the generator draws one with probability 12% a year); over "
+        "the three policy years the pooled loss ratios are "
+        + ", ".join(f"{p} {v:.0%}" for p, v in pooled.items())
+        + f". (3) County yields average farm losses away: the mean kernel rate at θ = 90% is "
+        f"{at90['kernel_rate'].mean():.2%} on county yields; a farm's risk is higher "
+        "(`puhui.agri.county_to_farm`, docs/agriculture.md).")
     for crop in sorted(rates["crop"].unique()):
         at80 = rates[(rates["crop"] == crop) & np.isclose(rates["coverage"], 0.8)]
         zoning = risk_zones(pd.DataFrame({"region": at80["region"],

@@ -7,6 +7,7 @@ panel in chunks with no Python loop per cell (see :mod:`puhui.agri.batch_fit`).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,17 +96,68 @@ def yield_panel(yields: pd.DataFrame, *, table: str = "yields") -> YieldPanel:
     return YieldPanel(cells, years, values)
 
 
+class PanelAggregation:
+    """The ``yields`` table chunk by chunk (:func:`puhui.data.chunks.scan`) as a
+    :class:`YieldPanel` equal to :func:`yield_panel` of the whole validated table: each chunk
+    keeps its region × crop pairs once and, per row, a pair code, the year and the yield (20
+    bytes a row instead of about 200 for the text cells); the pairs of all chunks are sorted as
+    ``groupby(["region", "crop"], sort=True)`` sorts them, and the yields placed in the
+    (cells × years) array. Repeated region × crop × year keys were refused by the scan."""
+
+    def map(self, chunk: pd.DataFrame):
+        r_codes, r_uniq = pd.factorize(chunk["region"].to_numpy(object))
+        c_codes, c_uniq = pd.factorize(chunk["crop"].to_numpy(object))
+        pair = r_codes.astype(np.int64) * max(len(c_uniq), 1) + c_codes
+        codes, pairs = pd.factorize(pair)
+        nc = max(len(c_uniq), 1)
+        return (np.asarray(r_uniq, object)[pairs // nc], np.asarray(c_uniq, object)[pairs % nc],
+                codes.astype(np.int64), chunk["year"].to_numpy(np.int64),
+                chunk["yield"].to_numpy(float))
+
+    def combine(self, partials) -> YieldPanel:
+        if not partials:
+            return YieldPanel(pd.DataFrame({"region": [], "crop": []}, dtype=object),
+                              np.zeros(0, np.int64), np.zeros((0, 0)))
+        pairs = pd.DataFrame({"region": np.concatenate([p[0] for p in partials]),
+                              "crop": np.concatenate([p[1] for p in partials])})
+        cells = pairs.drop_duplicates().sort_values(["region", "crop"], kind="mergesort")
+        cells = cells.reset_index(drop=True)
+        index = pd.MultiIndex.from_frame(cells)
+        years = np.unique(np.concatenate([p[3] for p in partials]))
+        values = np.full((len(cells), len(years)), np.nan)
+        for region, crop, codes, year, y in partials:
+            local = index.get_indexer(pd.MultiIndex.from_arrays([region, crop]))
+            values[local[codes], np.searchsorted(years, year)] = y
+        return YieldPanel(cells, years, values)
+
+
+def load_yield_panel(source, *, engine: str = "local", scheduler=None,
+                     chunk_rows: int | None = None, table: str | None = None):
+    """Read, validate and pivot a ``yields`` file (CSV, Parquet file or partitioned folder)
+    chunk by chunk: ``(panel, scan_result)`` (:func:`puhui.data.chunks.scan`: rows, chunks,
+    peak memory, engine). ``engine="dask"`` validates the chunks on a ``dask.distributed``
+    cluster (a ``LocalCluster`` by default, or ``scheduler="tcp://…"``); the panel is the same.
+    The problems of a bad file are those of :func:`puhui.data.load`."""
+    from ..data.chunks import DEFAULT_CHUNK_ROWS, scan
+
+    res = scan(source, "yields", PanelAggregation(), engine=engine, scheduler=scheduler,
+               chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, table=table)
+    return res.result, res
+
+
 def reprice(yields, coverage_levels=(0.7, 0.8, 0.9), *, detrend: str = "linear",
             adjustment="additive", density=("empirical", "kde"), bandwidth="silverman",
             rating_year: int | None = None, min_years: int | None = None,
             on_invalid: str = "error", chunk_size: int = 20_000,
-            progress: bool = False) -> pd.DataFrame:
+            progress: bool = False, engine: str = "local", scheduler=None) -> pd.DataFrame:
     """Premium rates for every region × crop × coverage level of a yields table.
 
     Parameters
     ----------
-    yields : DataFrame or YieldPanel
-        The ``yields`` table (region, crop, year, yield[, area]).
+    yields : DataFrame, YieldPanel or path
+        The ``yields`` table (region, crop, year, yield[, area]); a path (CSV, Parquet, a
+        folder of Parquet files) is read and validated chunk by chunk
+        (:func:`load_yield_panel`, out of core).
     coverage_levels : sequence of float
         Coverage levels θ (保障水平), e.g. 0.7, 0.8, 0.9.
     detrend : {"linear", "quadratic", "robust", "none"}
@@ -130,6 +182,10 @@ def reprice(yields, coverage_levels=(0.7, 0.8, 0.9), *, detrend: str = "linear",
         Cells per chunk (memory ≈ chunk_size × years × levels × 8 bytes per temporary).
     progress : bool
         Show a tqdm progress bar over the chunks.
+    engine : {"local", "dask"}
+        For a path: validate its chunks here or on a ``dask.distributed`` cluster
+        (``scheduler``: an address ``tcp://host:8786`` or a Client; default a LocalCluster).
+        The rates are the same.
 
     Returns
     -------
@@ -166,6 +222,10 @@ def reprice(yields, coverage_levels=(0.7, 0.8, 0.9), *, detrend: str = "linear",
     if need < trend_min_years(detrend):
         raise ParameterError(f"min_years={min_years} is below the {trend_min_years(detrend)} "
                              f"years detrend={detrend!r} needs")
+    if isinstance(yields, (str, os.PathLike)):
+        yields = load_yield_panel(yields, engine=engine, scheduler=scheduler)[0]
+    elif engine != "local":
+        raise ParameterError("engine='dask' reads a file: give the yields as a path")
     panel = yields if isinstance(yields, YieldPanel) else yield_panel(yields)
     Y = panel.values
     n_cells = len(Y)

@@ -10,6 +10,7 @@
     puhui rerun MANIFEST --out DIR [--allow-changed]   re-execute a run, compare outputs
     puhui verify FILING [--data DIR] --out DIR  recompute a filing; exit 0 holds, 1 not, 2 bad
     puhui template filing --family F OUT.xlsx  blank filing workbook (--example clean|planted)
+    puhui template book DIR                    blank 惠民保 book: tables, product file, README
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
     puhui rules list | show ID|PATH           rulebooks: regulation and company policy
 
@@ -41,6 +42,8 @@ from ..errors import DataError, PuhuiError
 EXIT_ERROR, EXIT_INTERNAL, EXIT_SIGINT, EXIT_SIGTERM = 2, 3, 130, 143
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+#: Commands that write a report (report.md …): they take ``--lang``.
+REPORT_COMMANDS = ("demo", "review", "tune", "price", "crop-review", "verify")
 
 
 def command(name: str):
@@ -106,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate a table file; exit 2 on bad data")
     p.add_argument("kind", choices=sorted(SCHEMAS), help="table kind")
-    p.add_argument("path", help="CSV (UTF-8 or GBK), Parquet or .xlsx file")
+    p.add_argument("path", help="CSV (UTF-8 or GBK), Parquet or .xlsx file; headers in English, "
+                   "Chinese or both (保单号 policy_id)")
     p.add_argument("--policies", help="policies file, for the claim/cost cross-table rules")
     p.add_argument("--claims", help="claims file, for the payment cross-table rules")
     p.add_argument("--keep-extra", action="store_true",
@@ -122,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ibnr", default="bornhuetter_ferguson",
                    choices=["bornhuetter_ferguson", "chain_ladder"],
                    help="IBNR method spread into the A/E cells")
+    p.add_argument("--expenses", default=None,
+                   help="actual expenses by policy year (an 'expenses' table; default: the data "
+                   "folder's expenses.*, else the product file's assumed expenses, flagged)")
+    p.add_argument("--bf-apriori", default="updated", choices=["updated", "filed"],
+                   help="Bornhuetter-Ferguson a-priori: the basis loss ratio updated by the "
+                   "review's A/E (default) or as filed")
+    p.add_argument("--policy", action="append", default=[], metavar="BOOK",
+                   help="company policy rulebook (id or .toml) to check the indication against; "
+                   "its yearly rate cap caps the adopted change (repeatable)")
 
     p = sub.add_parser("price", help="price a 惠民保 product for next year from member costs")
     p.add_argument("product", help="product file (TOML)")
@@ -139,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "anti-selection scenario")
     p.add_argument("--no-anti-selection", action="store_true",
                    help="leave out the participation scenario")
+    p.add_argument("--example-take-up", action="store_true",
+                   help="for a product other than the bundled example, apply the example's "
+                   "take-up shape anyway, as an illustration (left out otherwise)")
 
     p = sub.add_parser("tune", help="起付线 × 赔付比例 tuning of a 惠民保 product on experience")
     p.add_argument("product", help="product file (TOML)")
@@ -158,6 +174,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CV of next year's claim level (parameter risk), ≥ 0")
     p.add_argument("--max-price", type=positive, default=None,
                    help="budget: max required premium (元, > 0)")
+    p.add_argument("--price", nargs="+", default=None, metavar="PRICE|SEGMENT=PRICE",
+                   help="price per member the designs are held to (元; default the product's "
+                   "flat price), or one price per segment for a 既往症 tier, e.g. "
+                   "healthy=120 preexisting=180")
+    p.add_argument("--objective", nargs="+", default=None, metavar="COLUMN",
+                   help="what to maximise, lexicographically (default: share_paid "
+                   "pure_premium — the most members paid, then the most paid per member; the "
+                   "tuning notebook's)")
+    p.add_argument("--constraint", action="append", default=[], metavar="NAME<=VALUE",
+                   help="a constraint on any column of the designs table, 'NAME<=VALUE' or "
+                   "'NAME>=VALUE' (quoted for the shell; repeatable), e.g. 'expected_cr<=0.9', "
+                   "'share_paid>=0.015', 'benefit_ratio_min_group>=0.6'; replaces the default "
+                   "on the same column")
+    p.add_argument("--participation", type=share, default=0.15,
+                   help="participation at today's price, in (0, 1], anchoring the take-up "
+                   "(default 0.15)")
+    p.add_argument("--fixed-membership", action="store_true",
+                   help="evaluate every design at today's membership (no take-up response)")
+    p.add_argument("--example-take-up", action="store_true",
+                   help="for a product other than the bundled example, apply the example's "
+                   "take-up anyway, as an illustration (fixed membership otherwise)")
 
     p = sub.add_parser("reprice", help="batch premium rates for every region × crop × coverage")
     p.add_argument("yields", help="yields table (region, crop, year, yield[, area]): CSV, "
@@ -175,6 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave out cells that cannot be rated (listed in the manifest) instead "
                    "of stopping")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--engine", default="local", choices=["local", "dask"],
+                   help="validate the yields chunk by chunk here (local) or on a "
+                   "dask.distributed cluster (dask: a LocalCluster unless --scheduler)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --engine dask: the scheduler of a running cluster, "
+                   "tcp://host:8786")
+    p.add_argument("--chunk-rows", type=int, default=None, metavar="N",
+                   help="rows per chunk (default 1,000,000)")
 
     p = sub.add_parser("crop-review", help="rate review (费率回溯) of filed county crop rates "
                        "against county × year experience, with the 保费不足准备金 test")
@@ -211,10 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tolerance", nargs="+", default=[], metavar="ID=VALUE",
                    help="absolute tolerance by figure id or base id, e.g. ibnr.2025=1000")
 
-    p = sub.add_parser("template", help="write a blank filing workbook (说明 sheet included)")
-    p.add_argument("what", choices=["filing"])
-    p.add_argument("out", help="workbook to write (.xlsx)")
-    p.add_argument("--family", required=True, choices=["huiminbao", "crop", "life"])
+    p = sub.add_parser("template", help="write a blank filing workbook (说明 sheet included) or "
+                       "a blank 惠民保 book folder (tables, product file, README)")
+    p.add_argument("what", choices=["filing", "book"])
+    p.add_argument("out", help="filing: workbook to write (.xlsx); book: new folder to write")
+    p.add_argument("--family", default=None, choices=["huiminbao", "crop", "life"],
+                   help="filing family (required for a filing)")
     p.add_argument("--example", default=None, choices=["clean", "planted"],
                    help="write a bundled example filing instead of a blank one")
 
@@ -229,7 +276,22 @@ def build_parser() -> argparse.ArgumentParser:
                    ".toml file (validated)")
     p.add_argument("--as-of", default=None, type=_iso_date,
                    help="for list: only the books in force on YYYY-MM-DD")
+    _add_common_options(sub)
     return parser
+
+
+def _add_common_options(sub) -> None:
+    """Options shared by several commands, added to each of them: ``--lang`` on every
+    command that writes a report (:data:`REPORT_COMMANDS`)."""
+    from ..report.labels import LANGS
+
+    for name in REPORT_COMMANDS:
+        if name in sub.choices:
+            sub.choices[name].add_argument(
+                "--lang", choices=LANGS, default=None,
+                help="language of the report's table headers, its own texts and the figure "
+                "labels: zh (中文) or en (default: English headers, Chinese figure labels where "
+                "a CJK font is installed; the sections' prose is not translated yet)")
 
 
 @command("validate")
@@ -249,6 +311,10 @@ def _validate(args: argparse.Namespace) -> int:
     df = read_table(args.path, sheet_name=sheet)
     table = validate(df, args.kind, table=Path(args.path).name,
                      extra_columns="keep" if args.keep_extra else "error", **related)
+    if args.kind == "basis":  # and the bands, as the review reads them
+        from ..huiminbao.basis import check_basis
+
+        check_basis(table, table=Path(args.path).name)
     print(f"OK: {args.path} is a valid '{args.kind}' table "
           f"({len(table):,} rows, {table.shape[1]} columns).")
     return 0
@@ -259,20 +325,31 @@ def _review(args: argparse.Namespace) -> int:
     from .huiminbao import run_review
 
     folder = run_review(args.product, args.data, args.out, as_of=args.as_of,
-                        ibnr_method=args.ibnr)
+                        ibnr_method=args.ibnr, expenses=args.expenses,
+                        bf_apriori=args.bf_apriori, policy_books=args.policy)
     print(f"Review written to {folder}/report.md")
     return 0
 
 
 @command("tune")
 def _tune(args: argparse.Namespace) -> int:
-    from ..huiminbao.tuning import DEFAULT_DEDUCTIBLES, DEFAULT_RATIOS
+    from ..huiminbao.tuning import (
+        DEFAULT_DEDUCTIBLES,
+        DEFAULT_OBJECTIVE,
+        DEFAULT_RATIOS,
+        price_option,
+    )
     from .huiminbao import run_tune
 
     folder = run_tune(args.product, args.data, args.out, years=args.years, trend=args.trend,
                       deductibles=args.deductible or DEFAULT_DEDUCTIBLES,
                       ratios=args.payout_ratio or DEFAULT_RATIOS, alpha=args.alpha,
-                      claim_cv=args.claim_cv, max_price=args.max_price)
+                      claim_cv=args.claim_cv, max_price=args.max_price,
+                      price=price_option(args.price),
+                      objective=list(args.objective or DEFAULT_OBJECTIVE),
+                      constraints=list(args.constraint), participation=args.participation,
+                      take_up=None if args.fixed_membership else "auto",
+                      example_take_up=args.example_take_up)
     print(f"Tuning report written to {folder}/report.md")
     return 0
 
@@ -283,7 +360,8 @@ def _price(args: argparse.Namespace) -> int:
 
     folder = run_price(args.product, args.data, args.out, pricing_year=args.pricing_year,
                        trend=args.trend, level=args.level, participation=args.participation,
-                       anti_selection=not args.no_anti_selection)
+                       anti_selection=not args.no_anti_selection,
+                       example_take_up=args.example_take_up)
     print(f"Pricing report written to {folder}/report.md")
     return 0
 
@@ -295,7 +373,8 @@ def _reprice(args: argparse.Namespace) -> int:
     path = run_reprice(args.yields, args.out, coverage_levels=args.coverage,
                        detrend=args.detrend, adjustment=args.adjustment,
                        bandwidth=args.bandwidth, skip_invalid=args.skip_invalid,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, engine=args.engine,
+                       scheduler=args.scheduler, chunk_rows=args.chunk_rows)
     print(f"Rates written to {path}")
     return 0
 
@@ -364,6 +443,20 @@ def _verify(args: argparse.Namespace) -> int:
 
 @command("template")
 def _template(args: argparse.Namespace) -> int:
+    from ..errors import ParameterError
+
+    if args.what == "book":
+        from ..huiminbao.book_template import write_book_template
+
+        if args.family not in (None, "huiminbao") or args.example is not None:
+            raise ParameterError("puhui template book writes a 惠民保 book: --family and "
+                                 "--example belong to `puhui template filing`")
+        folder = write_book_template(args.out)
+        print(f"Blank 惠民保 book written to {folder}/ (README.md explains every column; the "
+              "steps are in docs/own_book.md)")
+        return 0
+    if args.family is None:
+        raise ParameterError("puhui template filing needs --family (huiminbao, crop or life)")
     from .verify import run_template
 
     path = run_template(args.what, args.family, args.out, example=args.example)
@@ -378,6 +471,17 @@ def _demo(args: argparse.Namespace) -> int:
     folder = run_demo(args.out)
     print(f"Report written to {folder}/report.md")
     return 0
+
+
+def _report_language(lang: str | None):
+    """The block runs in the report language ``lang`` (``--lang``; nothing to set when None)."""
+    if lang is None:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    from ..report.labels import language
+
+    return language(lang)
 
 
 class _Terminated(BaseException):
@@ -419,7 +523,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..repro import invocation, pinned_threads
 
     try:
-        with invocation(argv, vars(args)), pinned_threads(int(threads) or None):
+        with invocation(argv, vars(args)), pinned_threads(int(threads) or None), \
+                _report_language(getattr(args, "lang", None)):
             return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return fail(f"{name}: interrupted; the previous output is unchanged", EXIT_SIGINT)

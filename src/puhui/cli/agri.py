@@ -5,12 +5,13 @@ report and manifest out)."""
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pandas as pd
 
-from ..agri.batch import reprice
-from ..data import load
+from ..agri.batch import load_yield_panel, reprice
+from ..data.chunks import peak_rss
 from ..errors import ParameterError
 from ..report import csv_bytes
 from ..repro import Manifest, check_output_file, write_file_with_manifest
@@ -19,8 +20,14 @@ from ..repro import Manifest, check_output_file, write_file_with_manifest
 def run_reprice(yields_path, out_path, *, coverage_levels=(0.7, 0.8, 0.9),
                 detrend: str = "linear", adjustment: str = "additive",
                 bandwidth: str = "silverman", skip_invalid: bool = False,
-                progress: bool = True) -> Path:
+                progress: bool = True, engine: str = "local", scheduler=None,
+                chunk_rows: int | None = None) -> Path:
     """Validate the yields, rate every region × crop × coverage level, write rates + manifest.
+
+    The yields are read and validated chunk by chunk (out of core,
+    :func:`puhui.agri.batch.load_yield_panel`; ``engine="dask"`` on a ``dask.distributed``
+    cluster, ``scheduler`` its address); the peak memory of the run is printed and recorded in
+    the manifest (``peak_memory_bytes``).
 
     The rate table is written as CSV (UTF-8 with BOM, so Excel shows Chinese region names;
     text cells that would run as a formula get a leading ``'``, :func:`puhui.report.excel_safe`)
@@ -36,8 +43,9 @@ def run_reprice(yields_path, out_path, *, coverage_levels=(0.7, 0.8, 0.9),
     levels = [float(c) for c in coverage_levels]
     if not levels or any(not 0 < c <= 1 for c in levels):
         raise ParameterError(f"coverage levels must lie in (0, 1], got {levels}")
-    yields = load(yields_path, "yields")
-    rates = reprice(yields, levels, detrend=detrend, adjustment=adjustment,
+    panel, scanned = load_yield_panel(yields_path, engine=engine, scheduler=scheduler,
+                                      chunk_rows=chunk_rows)
+    rates = reprice(panel, levels, detrend=detrend, adjustment=adjustment,
                     bandwidth=bandwidth, on_invalid="skip" if skip_invalid else "error",
                     progress=progress)
     skipped = rates.attrs.get("skipped", [])
@@ -52,10 +60,15 @@ def run_reprice(yields_path, out_path, *, coverage_levels=(0.7, 0.8, 0.9),
         "coverage_levels": levels, "detrend": detrend, "adjustment": adjustment,
         "bandwidth": bandwidth, "skip_invalid": bool(skip_invalid),
         "cells_rated": int(len(rates) // max(len(levels), 1)),
-        "cells_skipped": pd.DataFrame(skipped).to_dict("records") if skipped else []})
-    manifest.add_input("yields", yields_path, rows=len(yields),
+        "cells_skipped": pd.DataFrame(skipped).to_dict("records") if skipped else [],
+        "engine": scanned.engine, "chunks": scanned.chunks})
+    peak = peak_rss()
+    manifest.add_input("yields", yields_path, rows=scanned.rows,
                        relative_to=Path(yields_path).parent)
+    manifest.assumptions["peak_memory_bytes"] = peak
     write_file_with_manifest(out, data, manifest, inputs=(yields_path,))
+    print(f"reprice: {scanned.rows:,} rows in {scanned.chunks} chunk(s) ({scanned.engine} "
+          f"engine), peak memory {peak / 2**20:,.0f} MiB", file=sys.stderr)
     return out
 
 

@@ -18,25 +18,48 @@ from ..repro import Manifest, check_output_folder
 
 
 def run_review(product_path, data_dir, out_dir, *, as_of=None,
-               ibnr_method: str = "bornhuetter_ferguson") -> Path:
+               ibnr_method: str = "bornhuetter_ferguson", expenses=None,
+               bf_apriori: str = "updated", policy_books=()) -> Path:
     """Review the book in ``data_dir`` against ``product_path``; write the report to ``out_dir``
-    (replaced whole, :meth:`puhui.report.Report.write`)."""
-    inputs = (product_path, data_dir)
+    (replaced whole, :meth:`puhui.report.Report.write`).
+
+    ``expenses``: a file of the actual expenses (the ``expenses`` table); by default the data
+    folder's ``expenses.*`` if there is one, else the product file's assumed expenses (the report
+    says so). ``bf_apriori``: ``"updated"`` (the basis loss ratio updated by the review's A/E) or
+    ``"filed"``. ``policy_books``: company policy rulebooks the indication is checked against.
+    The member costs of the folder, when present, leverage the trend and give the designs of
+    the benefit change."""
+    from ..data import load
+
+    inputs = (product_path, data_dir) + ((expenses,) if expenses is not None else ())
     check_output_folder(out_dir, inputs=inputs)  # refuse a bad --out before the work
-    options = {"as_of": as_of, "ibnr_method": ibnr_method}
+    options = {"as_of": as_of, "ibnr_method": ibnr_method, "expenses": expenses,
+               "bf_apriori": bf_apriori, "policy_books": list(map(str, policy_books))}
     product = Product.from_toml(product_path)
     book = read_book(data_dir, product=product)
     as_of = as_of or book.valuation_date
     if as_of is None:
         raise ParameterError("give the valuation date with --as-of YYYY-MM-DD")
+    paths = dict(book.paths)
+    actual = book.expenses
+    if expenses is not None:
+        actual = load(expenses, "expenses")
+        paths["expenses"] = Path(expenses)
     res = review(product, book.policies, book.claims, book.basis, as_of=as_of,
-                 ibnr_method=ibnr_method)
+                 ibnr_method=ibnr_method, expenses=actual, bf_apriori=bf_apriori,
+                 costs=book.costs, policy_books=policy_books)
     manifest = Manifest(command=f"puhui review {Path(product_path).name}",
                         assumptions={"valuation_date": str(as_of), "ibnr_method": ibnr_method,
-                                     "options": options})
+                                     "bf_apriori": bf_apriori,
+                                     "expenses": res.expenses_basis, "options": options})
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
-    for name, path in book.paths.items():
-        manifest.add_input(name, path, relative_to=Path(data_dir))
+    for name, path in paths.items():
+        manifest.add_input(name, path, relative_to=Path(data_dir) if name != "expenses"
+                           or expenses is None else Path(expenses).parent)
+    for book in policy_books:  # a company policy file the indication was checked against
+        if str(book).endswith(".toml"):
+            manifest.add_input(f"policy:{Path(book).stem}", book,
+                               relative_to=Path(book).parent)
     rep = Report(f"精算回溯 — {product.name}", manifest=manifest)
     add_review(rep, res)
     return rep.write(os.fspath(out_dir), inputs=inputs)
@@ -52,9 +75,7 @@ def run_tune(product_path, data_dir, out_dir, **options) -> Path:
     inputs = (product_path, data_dir)
     check_output_folder(out_dir, inputs=inputs)
     product = Product.from_toml(product_path)
-    book = read_book(data_dir, product=product)
-    if book.costs is None:
-        raise ParameterError(f"{data_dir}: tuning needs member-level costs (costs.parquet/csv)")
+    book = read_book(data_dir, for_review=False, product=product)  # policies and costs alone
     ev, choice, constraints = tune(product, book.policies, book.costs, **options)
     bound = inspect.signature(tune).bind(product, book.policies, book.costs, **options)
     bound.apply_defaults()
@@ -73,34 +94,50 @@ def run_tune(product_path, data_dir, out_dir, **options) -> Path:
 
 def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = None,
               trend: float | None = None, level: float = 0.95, participation: float = 0.15,
-              anti_selection: bool = True) -> Path:
+              anti_selection: bool = True, example_take_up: bool = False) -> Path:
     """``puhui price``: price the product for the next year from the member costs in
     ``data_dir`` (:func:`puhui.huiminbao.price_from_experience`) and, for a flat-priced product,
     the participation equilibrium under anti-selection (:func:`puhui.huiminbao.pricing_report.
-    scenario_for`); report to ``out_dir``."""
-    from ..huiminbao.pricing import price_from_experience
-    from ..huiminbao.pricing_report import add_pricing, scenario_for
+    scenario_for`); report to ``out_dir``.
+
+    The book's warnings (a region other than the product file's, a book too small to be fully
+    credible) head the report and are printed to stderr. The scenario's take-up shape is the
+    bundled example's: for another product it is left out, and the report says why, unless
+    ``example_take_up`` applies it as an illustration (also said in the report)."""
+    import sys
+    import warnings
+
+    from ..huiminbao.pricing import BookWarning, price_from_experience
+    from ..huiminbao.pricing_report import add_pricing, take_up_scenario
 
     inputs = (product_path, data_dir)
     check_output_folder(out_dir, inputs=inputs)
     options = {"pricing_year": pricing_year, "trend": trend, "level": level,
-               "participation": participation, "anti_selection": anti_selection}
+               "participation": participation, "anti_selection": anti_selection,
+               "example_take_up": example_take_up}
     product = Product.from_toml(product_path)
     book = read_book(data_dir, for_review=False, product=product)
     if pricing_year is not None:
         check_pricing_year(book.policies, pricing_year, option="--pricing-year")
-    res = price_from_experience(product, book.policies, book.costs, pricing_year=pricing_year,
-                                trend=trend, level=level)
-    calibration = None
+    with warnings.catch_warnings():  # the book's warnings go to the report and to stderr
+        warnings.simplefilter("ignore", BookWarning)
+        res = price_from_experience(product, book.policies, book.costs,
+                                    pricing_year=pricing_year, trend=trend, level=level)
+    calibration = note = None
     if anti_selection and product.flat_price is not None:
-        calibration = scenario_for(product, res, participation=participation)
+        calibration, note = take_up_scenario(product, res, participation=participation,
+                                             example_take_up=example_take_up)
     assumptions = {**res.assumptions,
                    "participation_at_current_price": participation if calibration else None,
+                   "take_up_shape": (None if calibration is None else "bundled example"),
                    "options": options}
     manifest = Manifest(command=f"puhui price {Path(product_path).name}", assumptions=assumptions)
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
     for name, path in book.paths.items():
         manifest.add_input(name, path, relative_to=Path(data_dir))
     rep = Report(f"定价 — {product.name}", manifest=manifest)
-    add_pricing(rep, res, product, calibration=calibration)
-    return rep.write(os.fspath(out_dir), inputs=inputs)
+    add_pricing(rep, res, product, calibration=calibration, take_up_note=note)
+    folder = rep.write(os.fspath(out_dir), inputs=inputs)
+    for warning in res.assumptions.get("book_warnings") or ():
+        print(f"puhui price: warning — {warning}", file=sys.stderr)
+    return folder

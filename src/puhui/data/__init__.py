@@ -2,7 +2,8 @@
 
 >>> import puhui
 >>> sorted(puhui.data.SCHEMAS)
-['claims', 'costs', 'index_series', 'payments', 'policies', 'prices', 'yields']
+['basis', 'claims', 'costs', 'expenses', 'index_series', 'payments', 'policies', 'prices',
+ 'yields']
 """
 
 from __future__ import annotations

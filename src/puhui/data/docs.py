@@ -24,6 +24,29 @@ Row 1 is the first data row under the header (line 2 of a CSV file, row 2 of a s
 Conventions: money in yuan (元, float64); ratios as fractions in [0, 1]; dates as `datetime64`;
 `end_date` is the last day of cover, inclusive.
 
+## Column headers: English, Chinese or both
+
+Every column has an English name and a Chinese term (the `column` and `中文` columns of the
+tables below). A header may be either, or both in one cell, and the two languages may be mixed
+in one file; the table read always has the English names:
+
+| header written | read as |
+|---|---|
+| `policy_id` | `policy_id` |
+| `保单号` | `policy_id` |
+| `保单号 policy_id`, `保单号/policy_id`, `保单号(policy_id)`, `policy_id（保单号）` | `policy_id` |
+| `风险单位数/承保数量`, `风险单位数` or `承保数量` (a term with alternatives: whole or either part) | `exposure` |
+| `未决赔款准备金(已报案)` or `未决赔款准备金` (a qualifier in parentheses may be left out) | `case_reserve` |
+
+Headers are compared after Unicode NFKC normalisation (full-width letters and parentheses typed
+with a Chinese input method read as ASCII) without the blanks around them; English names are
+case-sensitive. Two headers naming the same column (`保单号` and `policy_id`) are a
+`duplicate_column` error naming both. A header that names no column is an `unknown_column`
+error naming the file, the table and the header, with the nearest known column in both languages
+(`保单编号` → "did you mean policy_id (保单号)?") and the table's full English = 中文 mapping.
+`puhui template book DIR` writes blank tables of a 惠民保 book headed `中文 english`
+(see [own_book.md](own_book.md)).
+
 ## Reading rules
 
 **Encodings (CSV).** Decided strictly for the whole file, never cell by cell:

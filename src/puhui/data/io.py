@@ -104,6 +104,8 @@ def read_table(source, *, sheet_name=0, encoding: str | None = None,
         CSV separator, one character; by default ',' (tab for ``.tsv``, and for a ``.txt``
         whose header has tabs and no commas).
 
+    Notes
+    -----
     CSV cells are read as text and spreadsheet cells as the value Excel stored, so that
     validation, not the reader, decides what a number, a date or an id is (a reader that
     guesses would coerce silently). Parquet columns keep their types, and validation checks
@@ -705,7 +707,6 @@ def _hidden_parts(path: Path, part: str | None, frame: pd.DataFrame) -> list[Pro
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     name = path.name
@@ -745,6 +746,16 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     meta = schema.pandas_metadata or {}
     index_columns = {c for c in meta.get("index_columns", []) if isinstance(c, str)
                      and re.fullmatch(r"__index_level_\d+__", c)}
+    return arrow_frame(table, index_columns)
+
+
+def arrow_frame(table, index_columns=frozenset()) -> tuple[pd.DataFrame, dict[str, str]]:
+    """An Arrow table (a Parquet file, or one chunk of it: :mod:`puhui.data.chunks`) as the
+    frame validation reads, and each column's Arrow type: dictionaries decoded, decimals as
+    correctly rounded doubles, integers with nulls as objects, dates as objects."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     types = {}
     columns = {}
     for i, field in enumerate(table.schema):

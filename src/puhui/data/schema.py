@@ -8,10 +8,29 @@ The schema is data, not code: `docs/data_model.md` is written from it and
   from 2024-01-01 to 2024-12-31 covers 366 days;
 * ``exposure`` is the number of exposure units a policy covers over its whole term
   (人 for medical and accident cover, 亩 for crops, 头 for livestock, 户 for farm houses).
+
+**Column headers in English or Chinese.** Every column has an English name and a Chinese term
+(``Column.zh``); a table's header may use either, or both in one cell, and the two languages
+may be mixed in one file (:meth:`Schema.resolve`)::
+
+    policy_id                    the English name
+    保单号                        the Chinese term (a term with alternatives, 风险单位数/承保数量,
+                                 is accepted whole or as either part; a qualifier in
+                                 parentheses may be left out: 未决赔款准备金)
+    保单号 policy_id              both, separated by blanks, '/' or in parentheses:
+    policy_id (保单号)            保单号(policy_id), policy_id/保单号 …
+
+Headers are compared after Unicode NFKC normalisation (full-width letters and parentheses typed
+in a Chinese input method read as ASCII) with the blanks around them removed; English names are
+case-sensitive. The terms of one table never collide (checked when a :class:`Schema` is made),
+so a header names at most one column; two headers naming the same column are an error.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 # Column value types understood by the validator.
@@ -32,6 +51,36 @@ def bound_text(x: float) -> str:
     """
     text = f"{x:g}"
     return text.replace("e+", "e")
+
+
+def normalize_header(text) -> str:
+    """A header as it is compared with the schema's names: Unicode NFKC (full-width letters,
+    digits and parentheses become ASCII), without a byte-order mark or surrounding blanks, inner
+    runs of blanks as one space.
+
+    >>> normalize_header(" \ufeff保单号（ policy_id ） ")
+    '保单号( policy_id )'
+    """
+    text = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "")
+    return " ".join(text.split())
+
+
+def zh_headers(zh: str) -> tuple[str, ...]:
+    """The Chinese headers accepted for a column whose term is ``zh``: the term as written, each
+    of its '/'-separated alternatives, and each without a parenthesised qualifier.
+
+    >>> zh_headers("风险单位数/承保数量")
+    ('风险单位数/承保数量', '风险单位数', '承保数量')
+    >>> zh_headers("未决赔款准备金(已报案)")
+    ('未决赔款准备金(已报案)', '未决赔款准备金')
+    """
+    term = normalize_header(zh)
+    out = [term]
+    for part in [term, *term.split("/")]:
+        for form in (part.strip(), re.sub(r"\s*\([^()]*\)\s*$", "", part).strip()):
+            if form and form not in out:
+                out.append(form)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -63,6 +112,12 @@ class Column:
             parts.append("may be empty")
         return "; ".join(parts)
 
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header that names this column: the English name and the Chinese forms
+        (:func:`zh_headers`)."""
+        return (self.name, *(h for h in zh_headers(self.zh) if h != self.name))
+
 
 @dataclass(frozen=True)
 class Schema:
@@ -74,9 +129,73 @@ class Schema:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default_factory=tuple)
 
+    def __post_init__(self):
+        # every header names one column of the table: a Chinese term shared by two columns
+        # would make a header ambiguous, so it is refused when the schema is made
+        owner: dict[str, str] = {}
+        for c in self.columns:
+            for h in c.headers:
+                if owner.setdefault(h, c.name) != c.name:
+                    raise ValueError(f"schema {self.kind!r}: header {h!r} would name both "
+                                     f"{owner[h]!r} and {c.name!r}")
+        object.__setattr__(self, "_headers", owner)
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    def resolve(self, header) -> str | None:
+        """The column a header names (English, Chinese, or both in one cell), else None.
+
+        Examples
+        --------
+        >>> s = schema("claims")
+        >>> [s.resolve(h) for h in ("claim_id", "赔案号", "赔案号 claim_id", "paid（已决赔款）",
+        ...                         "未决赔款准备金", "赔案号 paid", "Claim_ID")]
+        ['claim_id', 'claim_id', 'claim_id', 'paid', 'case_reserve', None, None]
+        """
+        h = normalize_header(header)
+        found = self._one(h)
+        if found is not None:
+            return found
+        # two names of the same column: "保单号 policy_id", "保单号/policy_id"
+        for m in re.finditer(r" |/", h):
+            left, right = self._one(h[:m.start()].strip()), self._one(h[m.end():].strip())
+            if left is not None and left == right:
+                return left
+        return None
+
+    def _one(self, h: str) -> str | None:
+        """A header that is one name of a column, or a name with another in parentheses
+        (保单号(policy_id), policy_id (保单号))."""
+        found = self._headers.get(h)
+        if found is None:
+            m = re.fullmatch(r"(.+)\(([^()]+)\)", h)
+            if m:
+                left = self._headers.get(m.group(1).strip())
+                found = left if left == self._headers.get(m.group(2).strip()) else None
+        return found
+
+    def suggest(self, header) -> str | None:
+        """The column whose English or Chinese name is nearest ``header`` (difflib), if any is
+        near enough to be a likely misspelling.
+
+        >>> schema("policies").suggest("保单编号"), schema("policies").suggest("Premium")
+        ('policy_id', 'premium')
+        """
+        h = normalize_header(header)
+        parts = [h, *(p.strip() for p in re.split(r"[ /()]", h) if p.strip())]
+        names = {k.lower(): v for k, v in self._headers.items()}
+        for part in parts:
+            near = difflib.get_close_matches(part.lower(), list(names), n=1, cutoff=0.6)
+            if near:
+                return names[near[0]]
+        return None
+
+    def header_list(self) -> str:
+        """The English name and Chinese term of every column, for messages:
+        ``policy_id = 保单号, product = 产品, …``."""
+        return ", ".join(f"{c.name} = {c.zh}" for c in self.columns)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -185,6 +304,61 @@ COSTS = Schema(
     key=("policy_id", "benefit_line"),
 )
 
+BASIS = Schema(
+    "basis",
+    "定价基础",
+    "The pricing basis a 惠民保 price was filed on (`basis.csv`, read by `puhui review`): the "
+    "expected members paid and payout per member-year, one row per policy year × segment × age "
+    "band × benefit line. The bands of a year must not overlap (`overlapping_bands`), and every "
+    "member's age must fall in a band.",
+    (
+        Column("policy_year", INT, "保单年度", "Policy year the expectation is for.",
+               minimum=1900, maximum=2200),
+        Column("segment", STR, "细分/人群", "Segment of the product (healthy, preexisting …), as "
+               "in the policies' `segment` column."),
+        Column("age_band", STR, "年龄段", "Label of the age band, e.g. 0-59 or 60+."),
+        Column("min_age", INT, "最低年龄", "First age of the band (inclusive).", unit="year",
+               minimum=0, maximum=120),
+        Column("max_age", INT, "最高年龄", "Last age of the band (inclusive).", unit="year",
+               minimum=0, maximum=120),
+        Column("benefit_line", STR, "责任类型", "Benefit line, as in the product file's "
+               "[[lines]] names (in_catalogue, out_of_catalogue, special_drugs …)."),
+        Column("claims_per_member", FLOAT, "出险率", "Expected number of members paid on the "
+               "line per member-year (e.g. 0.012).", unit="per member-year", minimum=0.0,
+               maximum=MAX_UNITS),
+        _money("payout_per_member", "人均赔付", "Expected payout on the line per member-year."),
+    ),
+    key=("policy_year", "segment", "age_band", "benefit_line"),
+)
+
+EXPENSES = Schema(
+    "expenses",
+    "费用",
+    "Actual expenses and reinsurance of a product's policy years (损益核算), one row per policy "
+    "year, for the retrospective review's combined ratio by the regulatory definitions "
+    "(puhui.ratios); cumulative from the start of the year to the valuation date.",
+    (
+        Column("policy_year", INT, "保单年度", "Policy (underwriting) year the amounts belong to.",
+               minimum=1900, maximum=2200),
+        _money("commission", "手续费及佣金", "Commission and brokerage."),
+        _money("admin_expenses", "业务及管理费", "Operating and administrative expenses "
+               "allocated to the year (claims handling included)."),
+        _money("taxes_and_surcharges", "税金及附加", "Taxes and surcharges (0 for VAT-exempt "
+               "short-term health cover)."),
+        _money("protection_fund", "保险保障基金", "Insurance protection fund levy."),
+        _money("ceded_premium", "分出保费", "Premium ceded to reinsurers (0 when absent).",
+               required=False),
+        _money("ceded_claims_paid", "摊回赔付支出", "Reinsurers' share of the claims paid "
+               "(摊回赔款; 0 when absent).", required=False),
+        _money("ceded_claim_reserves", "摊回未决赔款准备金", "Reinsurers' share of the outstanding "
+               "claims (case reserves and IBNR) at the valuation date; when absent, the share "
+               "recovered on paid claims is applied to the outstanding claims.", required=False),
+        _money("ceded_reinsurance_expenses", "摊回分保费用", "Ceding commission recovered from "
+               "reinsurers (0 when absent).", required=False),
+    ),
+    key=("policy_year",),
+)
+
 YIELDS = Schema(
     "yields",
     "单产",
@@ -231,7 +405,8 @@ PRICES = Schema(
 )
 
 SCHEMAS: dict[str, Schema] = {
-    s.kind: s for s in (POLICIES, CLAIMS, PAYMENTS, COSTS, YIELDS, INDEX_SERIES, PRICES)
+    s.kind: s for s in (POLICIES, CLAIMS, PAYMENTS, COSTS, BASIS, EXPENSES, YIELDS, INDEX_SERIES,
+                        PRICES)
 }
 
 

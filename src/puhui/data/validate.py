@@ -7,12 +7,17 @@ that is not a date, a negative amount, a duplicate id … are all reported, none
 Row numbers are 1-based data rows: row 1 is the first row under the header (line 2 of a CSV
 file, row 2 of a spreadsheet).
 
+Headers may be the English names, the Chinese terms of the schema, or both in one cell
+(``保单号 policy_id``), mixed freely in one table (:meth:`puhui.data.schema.Schema.resolve`);
+the returned table always has the English names.
+
 Rules (the ``rule`` field of each :class:`puhui.Problem`):
 
 =========================  =================================================================
 ``missing_column``         a required column is absent
-``unknown_column``         a column the schema does not know (pass ``extra_columns="keep"``)
-``duplicate_column``       a column name appears twice
+``unknown_column``         a header that names no column of the table, in English or Chinese
+                           (the nearest name is suggested; or pass ``extra_columns="keep"``)
+``duplicate_column``       a column named twice (the same header twice, or 保单号 and policy_id)
 ``missing_value``          an empty cell in a column that needs a value
 ``not_a_number``           a number column holds text that is not a number
 ``not_an_integer``         a whole-number column holds a fraction
@@ -130,27 +135,31 @@ def validate(
     problems: list[Problem] = []
     notes: list[Problem] = []
     df = df.reset_index(drop=True)
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-
-    seen: set[str] = set()
-    for c in df.columns:
-        if c in seen:
-            problems.append(Problem(name, c, None, "duplicate_column",
-                                    "column name appears more than once"))
-        seen.add(c)
+    written = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    columns, problems = _header_names(written, sch, name)
     if problems:
         raise DataError(problems)
+    file_types = {new: file_types[str(old)] for old, new in zip(df.columns, columns, strict=True)
+                  if str(old) in file_types}
+    df.columns = columns
+    extras = [c for c in df.columns if c not in sch.names]
     for c in sch.required:
         if c not in df.columns:
+            meant = [e for e in extras if sch.suggest(e) == c]
+            hint = f"; the header {meant[0]!r} may be meant for it" if meant else ""
             problems.append(Problem(name, c, None, "missing_column",
-                                    f"required column is missing (columns found: "
-                                    f"{', '.join(df.columns) or 'none'})"))
-    extras = [c for c in df.columns if c not in sch.names]
+                                    f"required column is missing: head it {c} or "
+                                    f"{sch.column(c).zh} (columns found: "
+                                    f"{', '.join(written) or 'none'}){hint}"))
     if extra_columns == "error":
         for c in extras:
+            near = sch.suggest(c)
+            hint = f" — did you mean {near} ({sch.column(near).zh})?" if near else "."
             problems.append(Problem(name, c, None, "unknown_column",
-                                    f"not a column of '{kind}'; known columns: "
-                                    f"{', '.join(sch.names)}"))
+                                    f"not a column of the '{kind}' table ({sch.zh}){hint} "
+                                    "Headers may be English, Chinese or both (e.g. 保单号 "
+                                    f"policy_id); the columns (English = 中文): "
+                                    f"{sch.header_list()}"))
 
     out: dict[str, object] = {}
     for col in sch.columns:
@@ -185,6 +194,26 @@ def validate(
     if notes:
         warnings.warn(DataWarning(notes), stacklevel=2)
     return typed
+
+
+def _header_names(written: list[str], sch: Schema, name: str) -> tuple[list[str], list[Problem]]:
+    """Each header as the column it names (English, Chinese or both, :meth:`Schema.resolve`;
+    a header that names no column is kept as written), and a ``duplicate_column`` problem for
+    each column named by more than one header."""
+    columns = [sch.resolve(h) or h for h in written]
+    problems = []
+    for col in dict.fromkeys(columns):
+        heads = [h for h, c in zip(written, columns, strict=True) if c == col]
+        if len(heads) < 2:
+            continue
+        if len(set(heads)) == 1:
+            text = "column name appears more than once"
+        else:
+            zh = f" ({sch.column(col).zh})" if col in sch.names else ""
+            text = (f"the headers {', '.join(repr(h) for h in heads)} all name column "
+                    f"'{col}'{zh}: keep one")
+        problems.append(Problem(name, col, None, "duplicate_column", text))
+    return columns, problems
 
 
 _BAD_TEXT = {
@@ -419,10 +448,12 @@ def _row_problems(typed: pd.DataFrame, kind: str, name: str) -> list[Problem]:
 
 
 def _ensure_typed(df: pd.DataFrame, kind: str, needed: tuple[str, ...]) -> pd.DataFrame:
+    sch = schema(kind)
+    if any(c not in sch.names and sch.resolve(c) is not None for c in map(str, df.columns)):
+        df = validate(df, kind, extra_columns="keep")  # Chinese headers: named and typed
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise ParameterError(f"the related '{kind}' table lacks column(s) {', '.join(missing)}")
-    sch = schema(kind)
     if any(sch.column(c).dtype == DATE and not pd.api.types.is_datetime64_any_dtype(df[c])
            for c in needed):
         df = validate(df, kind, extra_columns="keep")

@@ -77,6 +77,7 @@ def generate_all(scale: float = 1.0) -> dict[str, object]:
     validate(hmb["costs"], "costs", policies=pol, table="huiminbao/costs")
     cl = validate(hmb["claims"], "claims", policies=pol, table="huiminbao/claims")
     validate(hmb["payments"], "payments", claims=cl, table="huiminbao/payments")
+    validate(hmb["expenses"], "expenses", table="huiminbao/expenses")
     cpol = validate(crops["policies"], "policies", table="crops/policies")
     validate(crops["claims"], "claims", policies=cpol, table="crops/claims")
     validate(crops["yields"], "yields", table="crops/yields")
@@ -88,6 +89,7 @@ def generate_all(scale: float = 1.0) -> dict[str, object]:
     return {
         "huiminbao/policies": hmb["policies"], "huiminbao/costs": hmb["costs"],
         "huiminbao/claims": hmb["claims"], "huiminbao/payments": hmb["payments"],
+        "huiminbao/expenses": hmb["expenses"],
         "huiminbao/planted": hmb["planted"],
         "crops/counties": crops["counties"], "crops/yields": crops["yields"],
         "crops/policies": crops["policies"], "crops/claims": crops["claims"],

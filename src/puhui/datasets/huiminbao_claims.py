@@ -17,6 +17,14 @@ claims closed without payment (members whose cost stayed under the 起付线 but
 The truth (``planted``) records the pricing basis, the planted deviations, expected and actual
 counts and amounts per policy year × segment × age band × line, and per policy year the true
 ultimate, IBNR and the case-reserve error — so a retrospective review can be tested against it.
+
+The **actual expenses** of each policy year (:func:`expenses_table`, the ``expenses`` table of
+the 损益核算), to the valuation date, from their own stream ``default_rng([seed, 2])``): 手续费及
+佣金 3% of the written premium (:data:`COMMISSION`), 业务及管理费 6% × U(0.95, 1.15) of it (the
+product file assumes 6%), no 税金及附加 (short-term health cover is VAT-exempt), 保险保障基金
+0.8%, and a 20% quota share (:data:`QUOTA_SHARE`): 20% of the premium ceded, 20% of the claims
+paid recovered (摊回赔付支出), a ceding commission of 10% of the ceded premium (摊回分保费用).
+The reinsurers' share of the outstanding claims is not in the table: a review estimates it.
 """
 
 from __future__ import annotations
@@ -33,6 +41,10 @@ REPORT_DELAY_MEDIAN, REPORT_DELAY_SIGMA = 45.0, 1.0
 PAYMENT_DELAY_MIN, PAYMENT_DELAY_MEDIAN, PAYMENT_DELAY_SIGMA = 3.0, 18.0, 0.7
 RESERVE_SIGMA = 0.3
 FORMULA_RESERVE = 5_000.0
+#: Actual expenses of the bundled book (shares of the written premium; admin × U(lo, hi)).
+COMMISSION, ADMIN, ADMIN_SPREAD, PROTECTION_FUND = 0.03, 0.06, (0.95, 1.15), 0.008
+#: The bundled book's quota share: share ceded and ceding commission (of the ceded premium).
+QUOTA_SHARE, CEDING_COMMISSION = 0.20, 0.10
 
 
 def _claim_records(rng, members: H.MemberYear, draws: list[H.LineDraw]) -> pd.DataFrame:
@@ -186,6 +198,30 @@ def year_truth(year: int, members: H.MemberYear, valued: pd.DataFrame,
     }
 
 
+def expenses_table(seed: int, policies: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """The actual expenses and reinsurance of each policy year (an ``expenses`` table), to the
+    valuation date of ``claims``; amounts rounded to the fen (see the module docstring)."""
+    rng = np.random.default_rng([seed, 2])
+    years = np.unique(policies["policy_year"].to_numpy())
+    written = policies.groupby("policy_year")["premium"].sum().reindex(years).to_numpy(float)
+    year_of = pd.Series(policies["policy_year"].to_numpy(),
+                        index=policies["policy_id"].to_numpy())
+    paid = claims.groupby(year_of.reindex(claims["policy_id"]).to_numpy())["paid"].sum()
+    paid = paid.reindex(years).fillna(0.0).to_numpy(float)
+    admin = ADMIN * rng.uniform(*ADMIN_SPREAD, size=len(years))
+    ceded = np.round(QUOTA_SHARE * written, 2)
+    return pd.DataFrame({
+        "policy_year": years.astype(np.int64),
+        "commission": np.round(COMMISSION * written, 2),
+        "admin_expenses": np.round(admin * written, 2),
+        "taxes_and_surcharges": np.zeros(len(years)),
+        "protection_fund": np.round(PROTECTION_FUND * written, 2),
+        "ceded_premium": ceded,
+        "ceded_claims_paid": np.round(QUOTA_SHARE * paid, 2),
+        "ceded_reinsurance_expenses": np.round(CEDING_COMMISSION * ceded, 2),
+    })
+
+
 def basis_definition() -> dict:
     """The stated pricing basis and the filed design, as plain data (for ``planted.json``)."""
     return {
@@ -229,15 +265,15 @@ def generate_huiminbao(seed: int = H.SEED, members: int = 200_000,
     Returns
     -------
     dict
-        ``policies``, ``costs``, ``claims``, ``payments`` (DataFrames in the puhui data model)
-        and ``planted`` (the truth, JSON-ready).
+        ``policies``, ``costs``, ``claims``, ``payments``, ``expenses`` (DataFrames in the puhui
+        data model) and ``planted`` (the truth, JSON-ready).
 
     Examples
     --------
     >>> from puhui.datasets.huiminbao_claims import generate_huiminbao
     >>> data = generate_huiminbao(seed=1, members=2_000)
     >>> sorted(data)
-    ['claims', 'costs', 'payments', 'planted', 'policies']
+    ['claims', 'costs', 'expenses', 'payments', 'planted', 'policies']
     """
     from ..errors import ParameterError
 
@@ -284,6 +320,8 @@ def generate_huiminbao(seed: int = H.SEED, members: int = 200_000,
         "years": [year_truth(r.year, r, valued, cells) for r, _ in years],
         "cells": cells.to_dict(orient="records"),
     }
-    return {"policies": pd.concat(policies, ignore_index=True),
+    policies = pd.concat(policies, ignore_index=True)
+    return {"policies": policies,
             "costs": pd.concat(costs, ignore_index=True),
-            "claims": claims, "payments": payments, "planted": planted}
+            "claims": claims, "payments": payments,
+            "expenses": expenses_table(seed, policies, claims), "planted": planted}

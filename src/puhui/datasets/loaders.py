@@ -65,6 +65,11 @@ def load_huiminbao_payments(folder=None, *, claims: pd.DataFrame | None = None) 
     return _load("huiminbao/payments", "payments", folder, claims=claims)
 
 
+def load_huiminbao_expenses(folder=None) -> pd.DataFrame:
+    """Actual expenses and reinsurance of the 惠民保 policy years, an ``expenses`` table."""
+    return _load("huiminbao/expenses", "expenses", folder)
+
+
 def load_crop_yields(folder=None) -> pd.DataFrame:
     """County yields (kg/亩) and areas (亩), 100 counties × rice/maize/wheat × 1995–2024."""
     return _load("crops/yields", "yields", folder)
@@ -121,6 +126,7 @@ class HuiminbaoData:
     claims: pd.DataFrame
     payments: pd.DataFrame
     planted: dict
+    expenses: pd.DataFrame | None = None
 
     @property
     def valuation_date(self) -> pd.Timestamp:
@@ -175,7 +181,8 @@ def load_huiminbao(folder=None) -> HuiminbaoData:
                          costs=load_huiminbao_costs(folder, policies=policies),
                          claims=claims,
                          payments=load_huiminbao_payments(folder, claims=claims),
-                         planted=load_planted("huiminbao", folder))
+                         planted=load_planted("huiminbao", folder),
+                         expenses=load_huiminbao_expenses(folder))
 
 
 def load_crops(folder=None) -> CropData:

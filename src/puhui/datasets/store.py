@@ -6,7 +6,8 @@ generators.
 
 Layout under the data folder (the repository's top-level ``data/``)::
 
-    huiminbao/policies.parquet  costs.parquet  claims.csv  payments.csv  planted.json
+    huiminbao/policies.parquet  costs.parquet  claims.csv  payments.csv  expenses.csv
+              planted.json
     crops/counties.csv  yields.csv  policies.csv  claims.csv  planted.json
     index/rainfall.csv  prices.csv  planted.json
     special_groups/lives.parquet  accident_policies.csv  accident_claims.csv  census.csv
@@ -36,6 +37,7 @@ FILES = {
     "huiminbao/costs": "huiminbao/costs.parquet",
     "huiminbao/claims": "huiminbao/claims.csv",
     "huiminbao/payments": "huiminbao/payments.csv",
+    "huiminbao/expenses": "huiminbao/expenses.csv",
     "huiminbao/planted": "huiminbao/planted.json",
     "crops/counties": "crops/counties.csv",
     "crops/yields": "crops/yields.csv",

@@ -67,10 +67,18 @@ class AEResult:
         y = np.arange(len(t))[::-1]
         mid = t[f"{measure}_ae"].to_numpy()
         lo, hi = t[f"{measure}_lower"].to_numpy(), t[f"{measure}_upper"].to_numpy()
-        colour = np.where(t["significant"], "tab:red", "tab:blue")
+        # coloured by the interval drawn (not by the other measure's): red where it excludes 1
+        off = (lo > 1.0) | (hi < 1.0)
+        colour = np.where(off, "tab:red", "tab:blue")
         ax.hlines(y, lo, hi, color=colour, lw=1.5)
         ax.scatter(mid, y, color=colour, zorder=3, s=18)
         ax.axvline(1.0, color="grey", ls="--", lw=0.8)
+        from matplotlib.lines import Line2D
+
+        ax.legend(handles=[Line2D([], [], color=c, marker="o", lw=1.5, ms=4, label=text)
+                           for c, text in (("tab:red", label("区间不含 1", "interval excludes 1")),
+                                           ("tab:blue", label("区间含 1", "interval includes 1")))],
+                  fontsize=7, loc="best")
         ax.set_yticks(y, names, fontsize=7)
         what = label("赔款金额" if measure == "amount" else "出险频率",
                      "amount" if measure == "amount" else "frequency")

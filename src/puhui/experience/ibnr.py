@@ -7,7 +7,17 @@ inputs and returns one tidy result per origin period:
   (1993) standard errors (``chainladder.MackChainladder``);
 * :func:`bornhuetter_ferguson`: Bornhuetter–Ferguson with an a-priori expected loss ratio
   (预期赔付率) × earned premium (已赚保费) as the prior ultimate
-  (``chainladder.BornhuetterFerguson`` with ``sample_weight``).
+  (``chainladder.BornhuetterFerguson`` with ``sample_weight``);
+* :func:`benktander`: the Benktander (iterated Bornhuetter–Ferguson) credibility mixture of the
+  two (Mack 2000), the a-priori replaced by the previous iteration's ultimate.
+
+**When Mack's standard error is not available.** Mack's σ²_k of a development period needs
+link ratios from ≥ 2 origins; a later σ² resting on fewer is extrapolated from the estimated
+ones (log-linear, or Mack's rule). On a small book that can fail: too few origins or
+development periods, or columns whose link ratios are all equal (σ² = 0: a log-linear fit
+through log 0 overflows, and chainladder returned ``inf`` with overflow warnings). The result
+then holds ``mack_se = NaN`` and a note in ``ReserveResult.notes`` saying why and what it would
+take, never ``inf``, and no numerical warning leaks out (see :func:`chain_ladder`).
 
 Reserve terms: on a reported (incurred or count) triangle ``ultimate − latest`` is the IBNR
 (未报案); on a paid triangle it is the whole unpaid amount, case reserves included
@@ -52,6 +62,11 @@ class ReserveResult:
         The fitted chainladder model (``MackChainladder`` or ``BornhuetterFerguson``).
     triangle : chainladder.Triangle
         The cumulative triangle the model was fitted on.
+    index : tuple of str
+        The triangle's index columns (``()`` for one total).
+    notes : tuple of str
+        What the figures rest on where it matters: why Mack's standard error is not available
+        for an index key (then ``mack_se`` is NaN) and what it would take.
     """
 
     method: str
@@ -61,6 +76,7 @@ class ReserveResult:
     model: Any
     triangle: Any
     index: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         """``by_origin`` with a ``Total`` row after the origins of each index key."""
@@ -111,7 +127,24 @@ def _check_triangle(tri) -> None:
         raise ParameterError("triangle is already developed to ultimate")
 
 
+def _quiet():
+    """A context in which chainladder's numerical warnings stay inside: its σ extrapolation
+    takes logs of zero variances and overflows (numpy ``RuntimeWarning``) on small books. What
+    those warnings would signal is checked instead (:func:`_mack_sigma`) and reported in the
+    result's notes."""
+    import contextlib
+    import warnings
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(warnings.catch_warnings())
+    warnings.simplefilter("ignore", RuntimeWarning)
+    stack.enter_context(np.errstate(all="ignore"))
+    return stack
+
+
 def _development(tri, average: str, n_periods: int, sigma_interpolation: str, tail: float):
+    """Fitted development (factors, σ) and, per index key, why Mack's s.e. is unavailable
+    (an empty string where it is available)."""
     import chainladder as cl
 
     if average not in _AVERAGES:
@@ -121,11 +154,149 @@ def _development(tri, average: str, n_periods: int, sigma_interpolation: str, ta
                              f"{sigma_interpolation!r}")
     if not np.isfinite(tail) or tail < 1.0:
         raise ParameterError(f"tail must be a finite factor ≥ 1, got {tail!r}")
-    dev = cl.Development(average=average, n_periods=n_periods,
-                         sigma_interpolation=sigma_interpolation).fit_transform(tri)
-    if tail > 1.0:
-        dev = cl.TailConstant(tail=tail).fit_transform(dev)
-    return dev
+    with _quiet():
+        dev = cl.Development(average=average, n_periods=n_periods,
+                             sigma_interpolation=sigma_interpolation).fit_transform(tri)
+        why = _mack_sigma(tri, dev, average, sigma_interpolation)
+        if tail > 1.0:
+            dev = cl.TailConstant(tail=tail).fit_transform(dev)
+    return dev, why
+
+
+#: Link ratios of a development period that differ by less than this (relative) are equal: the
+#: period's σ² is 0 (a "single-value column"), not rounding noise.
+_EQUAL_RATIOS = 1e-12
+
+
+def _mack_sigma(tri, dev, average: str, interpolation: str) -> list[str]:
+    """Check, and where needed set, the σ_k of Mack's model in ``dev``; per index key the
+    reason Mack's standard error is not available ('' where it is).
+
+    ``σ²_k = Σ_i w_i C_ik^{2−α} (F_ik − f_k)² / (n_k − 1)`` (α = 1 volume, 2 simple, 0
+    regression) needs ``n_k ≥ 2`` origins with a link ratio ``F_ik = C_{i,k+1}/C_ik`` at period
+    k; chainladder estimates those. For a period resting on fewer origins σ_k is extrapolated
+    from the estimated ones, as Mack (1993, ASTIN Bulletin 23(2), p. 217) proposes:
+    log-linearly (chainladder's and R ChainLadder's default) through the periods with σ_k > 0 —
+    a period whose link ratios are all equal (σ² = 0) cannot enter a log-linear fit, and
+    chainladder's fit through log(0) overflowed to ``inf`` — or by Mack's rule (chainladder's
+    value, else his formula on the two periods before). Where that is impossible (fewer than
+    2 periods to extrapolate from):
+
+    * if ``f_j = 1`` for the period and every later one (nothing developed), σ_k = 0, Mack's
+      other option: "if the claims development is believed to be finished … we can put" σ = 0;
+    * otherwise the s.e. of an origin that still develops there is not available.
+
+    Where chainladder's extrapolation is sound (no zero σ among the estimated ones) its values
+    are kept, so published results are reproduced exactly.
+    """
+    alpha = {"regression": 0, "volume": 1, "simple": 2}[average]
+    n_idx = tri.shape[0]
+    mask = np.asarray(tri.nan_triangle, float) == 1  # observed cells (origin, dev)
+    c = np.where(mask, np.nan_to_num(np.asarray(tri.values, float)[:, 0]), np.nan)
+    n_link = c.shape[2] - 1
+    ages = [str(a) for a in tri.development]
+    period = [f"{ages[k]}–{ages[k + 1]}" for k in range(n_link)]
+    if n_link < 1:
+        return ["needs ≥ 2 development periods; the triangle has 1"] * n_idx
+    w = np.broadcast_to(np.asarray(dev.w_, float)[:, 0], (n_idx, c.shape[1], n_link))
+    ldf = np.broadcast_to(np.asarray(dev.ldf_.values, float)[:, 0, 0, :n_link], (n_idx, n_link))
+    sig_t, err_t = dev.sigma_, dev.std_err_
+    sigma = np.array(np.broadcast_to(np.asarray(sig_t.values, float)[:, 0, 0, :n_link],
+                                     (n_idx, n_link)))
+    err = np.array(np.broadcast_to(np.asarray(err_t.values, float)[:, 0, 0, :n_link],
+                                   (n_idx, n_link)))
+    x, y = c[:, :, :-1], c[:, :, 1:]
+    used = (np.nan_to_num(w) > 0) & np.isfinite(x) & np.isfinite(y) & (np.nan_to_num(x) > 0)
+    n = used.sum(axis=1)                                            # (index, link)
+    ratio = np.where(used, y / np.where(used, x, 1.0), np.nan)
+    spread = np.nanmax(ratio, axis=1, initial=-np.inf) - np.nanmin(ratio, axis=1,
+                                                                    initial=np.inf)
+    flat = (n >= 1) & (spread <= _EQUAL_RATIOS * np.maximum(1.0, np.abs(np.nan_to_num(ldf))))
+    estimated = n >= 2
+    sigma = np.where(estimated, np.nan_to_num(sigma), sigma)
+    err = np.where(estimated, np.nan_to_num(err), err)
+    sigma[estimated & flat], err[estimated & flat] = 0.0, 0.0
+    done = np.isclose(np.nan_to_num(ldf, nan=1.0), 1.0, rtol=0, atol=_EQUAL_RATIOS)
+    finished = np.flip(np.logical_and.accumulate(np.flip(done, axis=1), axis=1), axis=1)
+    # the periods each key still develops through: from the earliest latest age of an origin
+    # with something reported and not at the last age
+    latest_pos = mask.sum(axis=1) - 1                               # (origin,)
+    latest_val = np.take_along_axis(np.nan_to_num(c), latest_pos[None, :, None], axis=2)[..., 0]
+    open_ = (latest_pos[None, :] < n_link) & (latest_val > 0)       # (index, origin)
+    first = np.where(open_, latest_pos[None, :], n_link).min(axis=1)  # (index,)
+    why = []
+    for r in range(n_idx):  # index keys (benefit lines …), not origins or policies
+        pos = estimated[r] & (sigma[r] > 0)
+        base = np.flatnonzero(pos)
+        zeros = np.flatnonzero(estimated[r] & (sigma[r] == 0))
+        problems = []
+        for k in np.flatnonzero(~estimated[r]):
+            needed = k >= first[r]
+            fill = np.nan
+            if interpolation == "log-linear" and len(base) >= 2:
+                if len(zeros) == 0 and np.isfinite(sigma[r, k]):
+                    fill = sigma[r, k]  # chainladder's own extrapolation, sound here
+                else:
+                    slope, icpt = np.polyfit(base + 1.0, np.log(sigma[r, base]), 1)
+                    fill = np.exp(icpt + slope * (k + 1.0))
+            elif interpolation == "mack" and estimated[r].sum() >= 2:
+                if np.isfinite(sigma[r, k]) and sigma[r, k] > 0:
+                    fill = sigma[r, k]  # chainladder's Mack rule
+                elif k >= 2 and np.all(np.isfinite(sigma[r, k - 2:k])):
+                    s1, s2 = sigma[r, k - 2] ** 2, sigma[r, k - 1] ** 2  # Mack (1993) p. 217
+                    fill = np.sqrt(min(s2 * s2 / s1 if s1 > 0 else 0.0, s1, s2))
+            if not np.isfinite(fill) or (needed and n[r, k] == 0):
+                sigma[r, k], err[r, k] = 0.0, 0.0
+                if needed and not finished[r, k]:
+                    problems.append(k)
+                continue
+            sigma[r, k] = fill
+            xk = np.where(used[r, :, k], x[r, :, k], 0.0)
+            denom = np.sqrt(np.sum(xk ** (2 - alpha) * used[r, :, k]))
+            err[r, k] = fill / denom if denom > 0 else 0.0
+        degenerate = [k for k in zeros if k >= first[r] and flat[r, k] and not done[r, k]]
+        why.append(_unavailable(problems, period, n[r], base, zeros, interpolation,
+                                degenerate, ldf[r]))
+    keep_sig, keep_err = np.asarray(sig_t.values).copy(), np.asarray(err_t.values).copy()
+    keep_sig[..., :n_link] = sigma.reshape(keep_sig.shape[0], 1, 1, n_link)
+    keep_err[..., :n_link] = err.reshape(keep_err.shape[0], 1, 1, n_link)
+    sig_t.values, err_t.values = keep_sig, keep_err
+    return why
+
+
+def _unavailable(problems, period, n, base, zeros, interpolation, degenerate=(),
+                 ldf=None) -> str:
+    """The reason Mack's s.e. is unavailable, and what it would take ('' if it is available)."""
+    if not problems and not len(degenerate):
+        return ""
+    est = [period[k] for k in range(len(period)) if n[k] >= 2]
+
+    def listed(ks):
+        return ", ".join(period[k] for k in ks)
+
+    parts = []
+    if problems:
+        text = (f"the development period(s) {listed(problems)} rest on fewer than 2 origins, "
+                "so their σ must be extrapolated from the periods with σ estimated from ≥ 2 "
+                "origins")
+        if interpolation == "log-linear":
+            text += (f", of which {len(base)} ha{'s' if len(base) == 1 else 've'} varying link "
+                     f"ratios{' (' + listed(base) + ')' if len(base) else ''} — a log-linear "
+                     "extrapolation needs 2")
+            if len(zeros):
+                text += (f"; in {listed(zeros)} every link ratio is the same (σ = 0, a "
+                         "single-value column)")
+        else:
+            text += f" ({len(est)}: {', '.join(est) or 'none'}) — Mack's rule needs 2"
+        parts.append(text)
+    if len(degenerate):
+        parts.append("in " + ", ".join(f"{period[k]} every link ratio is {ldf[k]:.4g}"
+                                       for k in degenerate)
+                     + ": claims still develop there, yet σ = 0 — an artefact of too few link "
+                     "ratios that would give a standard error of 0")
+    return ("Mack standard error not available: " + "; ".join(parts) + ". It needs ≥ 3 development "
+            "periods reported by ≥ 2 origins each, with link ratios that differ in at least 2 "
+            "of them: more policy years or more claims.")
 
 
 def _keys(tri) -> pd.DataFrame:
@@ -221,7 +392,11 @@ def chain_ladder(triangle, *, average: str = "volume", n_periods: int = -1,
     -------
     ReserveResult
         ``by_origin``: latest, cdf, ultimate, ibnr, mack_se, cv; ``totals`` with the total Mack
-        standard error (which includes the covariance between origins).
+        standard error (which includes the covariance between origins). Where Mack's standard
+        error is not available for an index key (see the module docstring: too few origins or
+        development periods, single-value columns) its ``mack_se`` is NaN and ``notes`` says
+        why and what it would take; the σ's are checked first, so no overflow warning appears
+        and no ``inf`` is returned.
 
     Examples
     --------
@@ -233,23 +408,35 @@ def chain_ladder(triangle, *, average: str = "volume", n_periods: int = -1,
     import chainladder as cl
 
     _check_triangle(triangle)
-    dev = _development(triangle, average, n_periods, sigma_interpolation, tail)
-    mack = cl.MackChainladder().fit(dev)
+    dev, why = _development(triangle, average, n_periods, sigma_interpolation, tail)
+    with _quiet():
+        mack = cl.MackChainladder().fit(dev)
+        se = np.asarray(mack.mack_std_err_.values, float)[:, 0, :, -1]
+        total_se = np.asarray(mack.total_mack_std_err_, float)[:, 0]
     latest = _latest(triangle)
     ultimate = np.nan_to_num(np.asarray(mack.ultimate_.values, float)[:, 0, :, 0])
-    se = np.asarray(mack.mack_std_err_.values, float)[:, 0, :, -1]
     ibnr = ultimate - latest
-    se = np.where(np.isnan(se) & (ibnr == 0), 0.0, se)  # fully developed: no error; else NaN stays
+    se = np.where(np.isnan(se) & (ibnr == 0), 0.0, se)  # fully developed: no error
+    total_se = np.where(np.isnan(total_se) & (ibnr == 0).all(axis=1), 0.0, total_se)
+    for r in range(len(why)):  # index keys: a figure that is not finite is not a figure
+        if not why[r] and not (np.all(np.isfinite(se[r])) and np.isfinite(total_se[r])):
+            why[r] = ("Mack standard error not available: the calculation gave no finite value "
+                      "(a σ² too large or undefined)")
+    out = np.array([bool(w) for w in why])
+    se[out], total_se[out] = np.nan, np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(ibnr != 0, se / ibnr, np.nan)
     by_origin = _frame(triangle, {"latest": latest, "cdf": _cdf_at_latest(triangle, dev),
                                   "ultimate": ultimate, "ibnr": ibnr, "mack_se": se, "cv": cv})
-    total_se = np.asarray(mack.total_mack_std_err_, float)[:, 0]  # NaN where chainladder has none
     totals = _totals(triangle, by_origin, {"mack_se": total_se})
     with np.errstate(divide="ignore", invalid="ignore"):
         totals["cv"] = np.where(totals["ibnr"] != 0, totals["mack_se"] / totals["ibnr"], np.nan)
+    keys = _keys(triangle)
+    notes = tuple((w if list(keys.columns) == [] else
+                   ", ".join(f"{c}={keys[c].iloc[r]}" for c in keys.columns) + ": " + w)
+                  for r, w in enumerate(why) if w)
     return ReserveResult("chain ladder (Mack)", by_origin, totals, _factors(dev), mack, triangle,
-                         tuple(_keys(triangle).columns))
+                         tuple(keys.columns), notes)
 
 
 def _per_origin(tri, values, name: str) -> np.ndarray:
@@ -351,10 +538,11 @@ def bornhuetter_ferguson(triangle, premium, apriori, *, average: str = "volume",
     _check_triangle(triangle)
     p = _per_origin(triangle, premium, "premium")
     elr = _per_origin(triangle, apriori, "apriori")
-    dev = _development(triangle, average, n_periods, "log-linear", tail)
+    dev, _ = _development(triangle, average, n_periods, "log-linear", tail)
     weight = triangle.latest_diagonal * 0 + 1.0
     weight.values = (p * elr)[:, None, :, None]
-    model = cl.BornhuetterFerguson(apriori=1.0).fit(dev, sample_weight=weight)
+    with _quiet():
+        model = cl.BornhuetterFerguson(apriori=1.0).fit(dev, sample_weight=weight)
     latest = _latest(triangle)
     ultimate = np.nan_to_num(np.asarray(model.ultimate_.values, float)[:, 0, :, 0])
     by_origin = _frame(triangle, {
@@ -363,6 +551,61 @@ def bornhuetter_ferguson(triangle, premium, apriori, *, average: str = "volume",
     totals = _totals(triangle, by_origin)
     return ReserveResult("Bornhuetter-Ferguson", by_origin, totals, _factors(dev), model,
                          triangle, tuple(_keys(triangle).columns))
+
+
+def benktander(triangle, premium, apriori, *, n_iters: int = 2, average: str = "volume",
+               n_periods: int = -1, tail: float = 1.0) -> ReserveResult:
+    """Benktander ultimates: Bornhuetter–Ferguson iterated, the a-priori replaced by the last
+    iteration's ultimate (Mack 2000).
+
+    With ``p_i = 1/CDF_i`` (the share reported) and ``q_i = 1 − p_i``, Bornhuetter–Ferguson is
+    ``U⁽¹⁾ = C_i + q_i · U₀`` (``U₀ = ELR_i · P_i``) and each iteration
+    ``U⁽ᵐ⁺¹⁾ = C_i + q_i · U⁽ᵐ⁾``, which is the credibility mixture
+    ``U⁽ᵐ⁾ = (1 − q_iᵐ) · U_CL + q_iᵐ · U₀`` of the chain ladder ``U_CL = C_i / p_i`` and the
+    a-priori. ``n_iters=2`` is Benktander's (1976) method (Hovinen), ``U_GB = C_i + q_i ·
+    U_BF = (1 − q_i²) U_CL + q_i² U₀``; ``n_iters=1`` is Bornhuetter–Ferguson. Mack (2000)
+    shows it has a smaller mean squared error than both BF and the chain ladder in most cases.
+    (chainladder's ``Benktander(n_iters=)`` computes the same.)
+
+    Parameters
+    ----------
+    triangle, premium, apriori, average, n_periods, tail
+        As in :func:`bornhuetter_ferguson`.
+    n_iters : int
+        Number of iterations, ≥ 1.
+
+    Returns
+    -------
+    ReserveResult
+        As Bornhuetter–Ferguson's, plus ``credibility`` = ``1 − q_iᵐ``, the weight of the chain
+        ladder in the ultimate.
+
+    References
+    ----------
+    Mack, T. (2000). Credible claims reserves: the Benktander method. *ASTIN Bulletin* 30(2),
+    333–347.
+
+    Examples
+    --------
+    >>> import chainladder as cl
+    >>> raa = cl.load_sample("raa")
+    >>> gb = benktander(raa, premium=40_000.0, apriori=0.7)
+    >>> round(float(gb.by_origin["ibnr"].iloc[-1]), 2)
+    23905.75
+    """
+    if isinstance(n_iters, bool) or not isinstance(n_iters, int | np.integer) or n_iters < 1:
+        raise ParameterError(f"n_iters must be a whole number ≥ 1, got {n_iters!r}")
+    bf = bornhuetter_ferguson(triangle, premium, apriori, average=average, n_periods=n_periods,
+                              tail=tail)
+    t = bf.by_origin
+    latest, q = t["latest"].to_numpy(), 1.0 - 1.0 / t["cdf"].to_numpy()
+    ultimate = t["ultimate"].to_numpy()
+    for _ in range(n_iters - 1):
+        ultimate = latest + q * ultimate
+    by_origin = t.assign(ultimate=ultimate, ibnr=ultimate - latest,
+                         credibility=1.0 - q ** n_iters)
+    return ReserveResult(f"Benktander ({n_iters} iterations)", by_origin,
+                         _totals(triangle, by_origin), bf.factors, bf.model, triangle, bf.index)
 
 
 def plot_development_factors(triangle, ax=None, *, model=None, average: str = "volume"):

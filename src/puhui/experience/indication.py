@@ -77,10 +77,28 @@ class Indication:
         return ((self.projected_loss_ratio + self.fixed_expense_ratio) / (1 + self.change)
                 + self.variable_expense_ratio)
 
+    @property
+    def benefit_change(self) -> float:
+        """The other lever: the change of the expected claims per member (保险责任/赔付水平)
+        that meets the target at the **current** premium, ``(T − v − f) / L − 1`` (negative:
+        benefits must be cut by that share of the expected payout; positive: the margin could
+        be spent on members). At ``CR′ = L′ + f + v = T`` with the premium unchanged,
+        ``L′ = T − v − f``. NaN when no claims are projected.
+
+        >>> r = rate_indication(0.90, target_combined_ratio=0.95, variable_expense_ratio=0.10)
+        >>> round(r.benefit_change, 6)            # 0.85 / 0.90 − 1
+        -0.055556
+        """
+        if self.projected_loss_ratio <= 0:  # no claims projected: no benefit level to scale
+            return float("nan")
+        return ((self.target_combined_ratio - self.variable_expense_ratio
+                 - self.fixed_expense_ratio) / self.projected_loss_ratio - 1)
+
     def summary(self) -> dict:
         out = dict(self.__dict__)
         out["notes"] = list(self.notes)
         out["projected_combined_ratio"] = self.projected_combined_ratio
+        out["benefit_change"] = self.benefit_change
         return out
 
 

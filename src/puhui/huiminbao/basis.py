@@ -13,8 +13,10 @@ is a table with one row per policy year × segment × age band × benefit line:
 ``payout_per_member``     expected payout on the line per member-year (元)
 ========================  ==================================================================
 
-It is read from a CSV file (``basis.csv``) or, for the bundled data, derived from the
-generator's truth file, whose basis columns are the filed expectations.
+It is read from a table file (``basis.csv``; any format :func:`puhui.data.read_table` reads,
+headers in English or Chinese — the ``basis`` table of ``docs/data_model.md``, validated like
+every table) or, for the bundled data, derived from the generator's truth file, whose basis
+columns are the filed expectations.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ CELL = ("policy_year", "segment", "age_band", "benefit_line")
 
 
 def check_basis(basis: pd.DataFrame, table: str = "basis") -> pd.DataFrame:
-    """Validate a basis table: columns, non-negative rates, one row per cell, bands that do not
-    overlap. Raises :class:`puhui.DataError` with every problem."""
+    """Validate a basis table: columns, non-negative rates, one row per cell, bands whose last
+    age is not below their first and that do not overlap. Raises :class:`puhui.DataError` with
+    every problem."""
     missing = [c for c in COLUMNS if c not in basis.columns]
     if missing:
         raise DataError([Problem(table, c, None, "missing_column", "required column is missing")
@@ -54,6 +57,9 @@ def check_basis(basis: pd.DataFrame, table: str = "basis") -> pd.DataFrame:
     for r in np.flatnonzero(dup) + 1:
         problems.append(Problem(table, "+".join(CELL), int(r), "duplicate_id",
                                 "the cell appears more than once"))
+    for r in np.flatnonzero(out["max_age"].to_numpy(float) < out["min_age"].to_numpy(float)) + 1:
+        problems.append(Problem(table, "max_age", int(r), "band_order",
+                                "max_age is below min_age", basis["max_age"].iloc[r - 1]))
     bands = out.drop_duplicates("age_band").sort_values("min_age")
     if (bands["min_age"].to_numpy()[1:] <= bands["max_age"].to_numpy()[:-1]).any():
         problems.append(Problem(table, "age_band", None, "overlapping_bands",
@@ -66,10 +72,11 @@ def check_basis(basis: pd.DataFrame, table: str = "basis") -> pd.DataFrame:
 
 
 def read_basis(path: str | Path) -> pd.DataFrame:
-    """Read and check a basis CSV (UTF-8 or GBK)."""
-    from ..data import read_table
+    """Read and check a basis file (CSV in UTF-8 or GBK, Parquet or .xlsx; English or Chinese
+    headers): validated as the ``basis`` table (:func:`puhui.data.load`), then the bands."""
+    from ..data import load
 
-    return check_basis(read_table(path), table=Path(path).name)
+    return check_basis(load(path, "basis"), table=Path(path).name)
 
 
 def basis_from_planted(planted: dict) -> pd.DataFrame:

@@ -2,13 +2,23 @@
 
 A folder holds one file per table, named by its kind, in any supported format::
 
-    policies.parquet | policies.csv | policies.xlsx      (required)
-    claims.*                                             (required for a review)
-    costs.*, payments.*                                  (optional; costs needed for pricing
-                                                          and tuning)
-    basis.csv                                            (the pricing basis, required for a
+    policies.parquet | policies.csv | policies.xlsx      (always required)
+    costs.*                                              (required by price and tune)
+    claims.*                                             (required by review)
+    basis.*                                              (the pricing basis, required by
                                                           review; or planted.json for the
                                                           bundled synthetic data)
+    payments.*                                           (optional, review)
+    expenses.*                                           (optional, review: the actual
+                                                          expenses by policy year; without
+                                                          it the review uses the product
+                                                          file's assumed expenses and says so)
+
+``puhui price`` and ``puhui tune`` read the policies and the costs alone
+(``read_book(folder, for_review=False)``): a folder without claims or a basis prices and tunes;
+``puhui review`` needs the claims and the basis, and a missing one is an error naming the file
+it looked for. Headers may be English or Chinese (``docs/data_model.md``); ``puhui template
+book DIR`` writes a blank folder (``docs/own_book.md``).
 
 Every table is validated (with the cross-table rules) before use. Given the product, the book
 must be that product's: every member-year's ``product`` code equals the product file's ``code``
@@ -33,13 +43,32 @@ SUFFIXES = (".parquet", ".csv", ".xlsx", ".csv.gz")
 MAX_YEARS_AHEAD = 5
 
 
+#: Why a command needs a table, for the error when its file is missing.
+NEEDED_BY = {
+    "policies": "every command reads the member-years (保单)",
+    "costs": "price and tune need the members' annual covered costs (医疗费用)",
+    "claims": "the review needs the claims (赔案)",
+    "basis": "the review compares experience with the pricing basis (定价基础)",
+}
+
+
 def _find(folder: Path, stem: str, required: bool) -> Path | None:
     hits = [folder / f"{stem}{s}" for s in SUFFIXES if (folder / f"{stem}{s}").exists()]
     if len(hits) > 1:
         raise ParameterError(f"{folder}: several files for '{stem}': {[h.name for h in hits]}")
     if not hits and required:
-        raise ParameterError(f"{folder}: no {stem} file ({', '.join(stem + s for s in SUFFIXES)})")
+        why = f": {NEEDED_BY[stem]}" if stem in NEEDED_BY else ""
+        raise ParameterError(f"{folder}: no {stem} file ({', '.join(stem + s for s in SUFFIXES)})"
+                             f"{why}; `puhui template book DIR` writes a blank one with its "
+                             "columns explained (docs/own_book.md)")
     return hits[0] if hits else None
+
+
+def _not_empty(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    if not len(table):
+        raise ParameterError(f"{path}: the table has a header but no rows; fill in one row "
+                             "per member-year (docs/own_book.md)")
+    return table
 
 
 @dataclass
@@ -53,6 +82,7 @@ class BookData:
     payments: pd.DataFrame | None = None
     valuation_date: str | None = None
     paths: dict[str, Path] = field(default_factory=dict)
+    expenses: pd.DataFrame | None = None
 
 
 def policy_years(policies: pd.DataFrame) -> np.ndarray:
@@ -119,15 +149,17 @@ def check_pricing_year(policies: pd.DataFrame, year, *, option: str = "pricing_y
 def read_book(folder: str | Path, *, for_review: bool = True, product=None) -> BookData:
     """Read and validate every table of a 惠民保 data folder.
 
-    ``for_review=False`` (pricing from member costs): only policies and costs are read —
-    costs required, claims, payments and the basis left out (and out of the manifest).
+    ``for_review=True`` (``puhui review``): policies, claims and the basis required, costs and
+    payments read when present. ``for_review=False`` (``puhui price`` and ``puhui tune``, which
+    work from member costs): only policies and costs are read — costs required; claims,
+    payments and the basis are neither needed nor read (and stay out of the manifest).
     ``product``: check that the book is this product's (:func:`check_product`) before
     reading anything but the policies."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"no such data folder: {folder}")
     paths = {"policies": _find(folder, "policies", True)}
-    policies = load(paths["policies"], "policies")
+    policies = _not_empty(load(paths["policies"], "policies"), paths["policies"])
     if product is not None:
         check_product(policies, product, table=paths["policies"].name)
     claims = costs = payments = basis = valuation = None
@@ -141,14 +173,21 @@ def read_book(folder: str | Path, *, for_review: bool = True, product=None) -> B
     if (p := _find(folder, "payments", False)) is not None:
         paths["payments"] = p
         payments = load(p, "payments", claims=claims)
-    if (folder / "basis.csv").exists():
-        paths["basis"] = folder / "basis.csv"
-        basis = read_basis(paths["basis"])
+    if (p := _find(folder, "basis", False)) is not None:
+        paths["basis"] = p
+        basis = read_basis(p)
     elif (folder / "planted.json").exists():
         paths["basis"] = folder / "planted.json"
         planted = json.loads(paths["basis"].read_text(encoding="utf-8"))
         basis = basis_from_planted(planted)
         valuation = planted.get("valuation_date")
     else:
-        raise ParameterError(f"{folder}: no pricing basis (basis.csv) for the review")
-    return BookData(policies, claims, basis, costs, payments, valuation, paths)
+        raise ParameterError(f"{folder}: no pricing basis (basis.csv, basis.parquet, basis.xlsx) "
+                             f"for the review: {NEEDED_BY['basis']}, one row per policy year × "
+                             "segment × age band × benefit line (the basis table of "
+                             "docs/data_model.md; `puhui template book DIR` writes a blank one)")
+    expenses = None
+    if (p := _find(folder, "expenses", False)) is not None:
+        paths["expenses"] = p
+        expenses = load(p, "expenses")
+    return BookData(policies, claims, basis, costs, payments, valuation, paths, expenses)

@@ -23,16 +23,26 @@ aggregate claims (:mod:`puhui.pricing.portfolio`), allocated to price bands in p
 (``"target"``) or the larger (``"max"``). Reported with it: the expected combined ratio
 ``(E + e)/P̄ + v`` and ``P(CR > 100%) = P(S > N (P̄ (1 − v) − e))`` for ``N`` members
 (:func:`puhui.ratios.exceedance_probability`).
+
+**Checks on the book** (:func:`price_from_experience`, each a :class:`BookWarning` and a line
+in ``result.assumptions["book_warnings"]``, which the pricing report prints): member-years of
+another product code than the product file's, or of another region than the file's ``region``
+(when it names one) — the price then applies this product's design, expenses and price to
+someone else's experience; and a book too small for its experience to be fully credible by the
+limited-fluctuation standard (:func:`book_credibility`), with the credibility-weighted price
+``Z·P + (1 − Z)·P_current`` that takes the current price as the complement of credibility.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from puhui.credibility import BuhlmannStraub
+from puhui.credibility.limited_fluctuation import full_credibility_standard, partial_credibility
 from puhui.errors import ParameterError
 from puhui.huiminbao.member_payouts import member_payouts
 from puhui.huiminbao.pricing_result import PricingResult
@@ -44,9 +54,103 @@ from puhui.pricing.portfolio import experience_aggregate, model_aggregate
 from puhui.ratios.definitions import expected_combined_ratio
 from puhui.ratios.exceedance import exceedance_probability
 
-__all__ = ["price_from_experience", "price_from_model"]
+__all__ = ["BookWarning", "book_credibility", "book_mismatches", "price_from_experience",
+           "price_from_model"]
 
 CREDIBILITY = (None, "buhlmann_straub")
+#: Limited-fluctuation standard of the book check: the experience pure premium within ±k of its
+#: expectation with probability p (the classical 1,082-claim standard for p = 90 %, k = 5 %).
+CREDIBILITY_P, CREDIBILITY_K = 0.90, 0.05
+
+
+class BookWarning(UserWarning):
+    """The book priced does not fit the product file (another product code or region), or is
+    too small for its experience to be fully credible. The price is computed; the warning (also
+    in ``result.assumptions["book_warnings"]`` and in the report) says what to weigh."""
+
+
+def book_credibility(payouts, *, p: float = CREDIBILITY_P, k: float = CREDIBILITY_K) -> dict:
+    """Limited-fluctuation credibility (有限波动信度) of an experience pure premium.
+
+    ``payouts`` are the payouts per member-year, zeros included. With ``n`` member-years paid and
+    ``CV`` the coefficient of variation of the payout per paid member-year (population standard
+    deviation / mean), full credibility needs ``n_F = (z_{(1+p)/2} / k)² (1 + CV²)`` paid
+    member-years — the standard for the pure premium of a compound Poisson total — and the
+    experience gets ``Z = min(1, √(n / n_F))`` (Longley-Cook 1962; Klugman, Panjer & Willmot,
+    *Loss Models*, ch. 17; :mod:`puhui.credibility.limited_fluctuation`).
+
+    >>> c = book_credibility([0.0, 0.0, 1000.0, 3000.0])
+    >>> c["paid_member_years"], c["payout_cv"], round(c["full_credibility_standard"], 1)
+    (2, 0.5, 1352.8)
+    >>> round(c["z"], 4)
+    0.0385
+    """
+    x = np.asarray(payouts, dtype=float)
+    if x.ndim != 1 or np.any(~np.isfinite(x) | (x < 0)):
+        raise ParameterError("payouts: a 1-d array of finite payouts ≥ 0")
+    paid = x[x > 0]
+    cv = float(paid.std() / paid.mean()) if len(paid) else 0.0
+    return {"method": "limited_fluctuation", "p": float(p), "k": float(k),
+            "paid_member_years": int(len(paid)), "payout_cv": cv,
+            "full_credibility_standard": full_credibility_standard(p, k, cv),
+            "z": float(partial_credibility(len(paid), p, k, cv))}
+
+
+def book_mismatches(product: Product, policies: pd.DataFrame) -> list[str]:
+    """How the book's member-years differ from the product file: product codes other than
+    ``product.code``, and regions other than ``product.region`` (when the file names one); each
+    as one sentence naming both, with the number of member-years.
+
+    >>> from puhui.huiminbao import Product, example_product_path
+    >>> book = pd.DataFrame({"product": ["HMB-XC", "HMB-SZ"], "region": ["Xincheng", "苏州"]})
+    >>> for note in book_mismatches(Product.from_toml(example_product_path()), book):
+    ...     print(note)
+    1 of 2 member-years are of product HMB-SZ, but the product file is for HMB-XC
+    1 of 2 member-years are in region 苏州, but the product file's region is Xincheng
+    """
+    notes = []
+    n = len(policies)
+    for column, own, what in (("product", product.code, "are of product {}, but the product "
+                               "file is for {}"),
+                              ("region", product.region, "are in region {}, but the product "
+                               "file's region is {}")):
+        if own is None or column not in policies.columns:
+            continue
+        values = pd.Series(policies[column], dtype=object).astype(str)
+        other = values[values != own].value_counts()
+        if len(other):
+            shown = ", ".join(other.index[:5]) + (", …" if len(other) > 5 else "")
+            notes.append(f"{int(other.sum()):,} of {n:,} member-years "
+                         + what.format(shown, own))
+    return notes
+
+
+def _check_book(result: PricingResult, product: Product, policies: pd.DataFrame,
+                payouts: np.ndarray) -> None:
+    """The book checks of the module notes: warnings, and their lines in the assumptions."""
+    notes = [f"{note}: the price applies {product.code}'s design, expenses and price to that "
+             "experience — check that it is meant" for note in book_mismatches(product, policies)]
+    cred = book_credibility(payouts)
+    current = product.flat_price
+    if cred["z"] < 1:
+        price = result.gross_premium
+        cred["credibility_weighted_price"] = (
+            cred["z"] * price + (1 - cred["z"]) * current
+            if current is not None and isinstance(price, float) else None)
+        blend = ("" if cred["credibility_weighted_price"] is None else
+                 f"; weighted with today's price {current:g} 元 as the complement, "
+                 f"Z·{price:,.2f} + (1 − Z)·{current:g} = "
+                 f"{cred['credibility_weighted_price']:,.2f} 元")
+        notes.append(
+            f"the book is too small for its experience to be fully credible: "
+            f"{cred['paid_member_years']:,} member-years with a payout, against "
+            f"{cred['full_credibility_standard']:,.0f} for full credibility (limited "
+            f"fluctuation, p = {cred['p']:.0%}, k = {cred['k']:.0%}, payout CV "
+            f"{cred['payout_cv']:.2f}): credibility Z = {cred['z']:.3f}, so the experience "
+            f"price carries that weight{blend}")
+    result.assumptions.update(book_warnings=notes, credibility=cred)
+    for note in notes:
+        warnings.warn(BookWarning(note), stacklevel=3)
 
 
 def _check_common(product, basis):
@@ -299,8 +403,10 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
         "bands": mp.band_labels, "aggregate_method": method,
         "share_paid": float(omega[paid].sum()), "share_paid_by_segment": seg_share,
     }
-    return _finish(product, cells, groups, dist, round(n), basis=basis, measure=measure,
-                   level=level, assumptions=assumptions)
+    result = _finish(product, cells, groups, dist, round(n), basis=basis, measure=measure,
+                     level=level, assumptions=assumptions)
+    _check_book(result, product, policies, totals)
+    return result
 
 
 def price_from_model(product: Product, model, *, members: Mapping[str, float] | None = None,

@@ -4,18 +4,87 @@ do when the price moves (the anti-selection scenario calibrated to the book).
 Used by ``puhui price`` and ``puhui demo``; the numbers are those of
 :func:`puhui.huiminbao.price_from_experience`, :func:`puhui.pricing.equilibrium_price` and
 :func:`puhui.pricing.spiral`.
+
+The take-up shape of the scenario (cost classes, their weights and their renewal after a price
+rise) was calibrated to the bundled example's synthetic book. It is never applied to another
+product's book without saying so: :func:`scenario_for` warns (:class:`BookWarning`) when the
+product is not the bundled example (:func:`is_example_product`) and the shape is not given, and
+``puhui price`` leaves the scenario out for such a product unless ``--example-take-up`` asks for
+it, saying which in the report. The book's own warnings (another product code or region, too
+small to be credible: :mod:`puhui.huiminbao.pricing`) head the pricing section.
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 from puhui.errors import ParameterError
+from puhui.huiminbao.pricing import BookWarning
 from puhui.huiminbao.pricing_result import PricingResult
-from puhui.huiminbao.product import Product
+from puhui.huiminbao.product import Product, example_product_path
 from puhui.pricing.participation import equilibrium_price, spiral
 from puhui.pricing.participation_calibration import Calibration, default_scenario
 from puhui.report import Report
 
-__all__ = ["scenario_for", "add_pricing"]
+__all__ = ["scenario_for", "add_pricing", "is_example_product", "take_up_scenario",
+           "SHAPE_KEYS"]
+
+#: The overrides of :func:`scenario_for` that give the take-up shape from the insurer's own
+#: renewal study instead of the bundled example's.
+SHAPE_KEYS = ("levels", "weights", "old_price", "new_price", "retention")
+
+
+@functools.cache
+def _example_code() -> str:
+    return Product.from_toml(example_product_path()).code
+
+
+def is_example_product(product: Product) -> bool:
+    """Whether ``product`` is the bundled example (its code is that of
+    ``huiminbao_example.toml``), the one product whose book the default take-up shape was
+    calibrated to.
+
+    >>> from dataclasses import replace
+    >>> p = Product.from_toml(example_product_path())
+    >>> is_example_product(p), is_example_product(replace(p, code="HMB-SZ"))
+    (True, False)
+    """
+    return product.code == _example_code()
+
+
+def example_take_up_note(product: Product) -> str:
+    """Why the participation scenario is left out for a product other than the bundled
+    example (the report's sentence)."""
+    return (f"The anti-selection scenario is left out: its take-up shape (three cost classes "
+            f"and their renewal after a price rise) was calibrated to the bundled example "
+            f"{_example_code()}'s synthetic book, not to product {product.code}'s members. Fit "
+            f"the shape to your own renewal study (scenario_for(..., "
+            f"{'=, '.join(SHAPE_KEYS)}=)), or run `puhui price --example-take-up` to show the "
+            "example's shape as an illustration.")
+
+
+def take_up_scenario(product: Product, result: PricingResult, *, participation: float = 0.15,
+                     example_take_up: bool = False) -> tuple[Calibration | None, str | None]:
+    """The participation scenario of ``puhui price`` and the report's sentence about it:
+    ``(calibration, note)``.
+
+    For the bundled example: :func:`scenario_for`, no note. For another product the example's
+    take-up shape is not applied: ``(None, why)`` (:func:`example_take_up_note`) — unless
+    ``example_take_up`` asks for it, when the scenario is calibrated and the note says it is
+    the example's shape, an illustration."""
+    if is_example_product(product):
+        return scenario_for(product, result, participation=participation), None
+    if not example_take_up:
+        return None, example_take_up_note(product)
+    with warnings.catch_warnings():  # the note below says it in the report
+        warnings.simplefilter("ignore", BookWarning)
+        calibration = scenario_for(product, result, participation=participation)
+    return calibration, (
+        "The take-up shape of the scenario below is the bundled example's (three cost "
+        "classes and their renewal after a price rise, calibrated to its synthetic book), "
+        f"applied to product {product.code} at your request (--example-take-up): read it as an "
+        "illustration, not as this book's members.")
 
 
 def scenario_for(product: Product, result: PricingResult, *, participation: float = 0.15,
@@ -33,6 +102,13 @@ def scenario_for(product: Product, result: PricingResult, *, participation: floa
     if product.flat_price is None:
         raise ParameterError("the participation scenario needs a flat-priced product (one price "
                              "at which participation is observed)")
+    example_shape = [k for k in SHAPE_KEYS if k not in overrides]
+    if example_shape and not is_example_product(product):
+        warnings.warn(BookWarning(
+            f"scenario_for: product {product.code} is not the bundled example "
+            f"{_example_code()}, but the take-up shape ({', '.join(example_shape)}) is the "
+            "bundled example's: give your own from a renewal study, or read the scenario as "
+            "an illustration"), stacklevel=2)
     members = float(result.assumptions["members"])
     kw = dict(reference_price=float(product.flat_price), pool_cost=result.pure_premium,
               participation=participation, population=members / participation,
@@ -45,12 +121,16 @@ def scenario_for(product: Product, result: PricingResult, *, participation: floa
 
 def add_pricing(rep: Report, result: PricingResult, product: Product, *,
                 calibration: Calibration | None = None, years: int = 8,
-                level: int = 2) -> None:
-    """Append the pricing section: premium build-up table and figure; with ``calibration``, the
-    equilibrium price under anti-selection, the repricing path from today's price and the
-    demand / cost figure."""
+                level: int = 2, take_up_note: str | None = None) -> None:
+    """Append the pricing section: the book's warnings (``result.assumptions["book_warnings"]``),
+    premium build-up table and figure; with ``calibration``, the equilibrium price under
+    anti-selection, the repricing path from today's price and the demand / cost figure.
+    ``take_up_note``: a sentence on the participation scenario (why it is left out, or that its
+    shape is the example's), printed where the scenario would be."""
     a = result.assumptions
     rep.heading("Price for the next year (定价) and anti-selection (逆选择)", level=level)
+    for note in a.get("book_warnings") or ():
+        rep.text(f"**Warning (注意):** {note}.")
     current = (f" against today's {product.flat_price:g} 元" if product.flat_price is not None
                else "")
     rep.text(f"Expected payout per member from member-level experience (policy years "
@@ -65,6 +145,8 @@ def add_pricing(rep: Report, result: PricingResult, product: Product, *,
     rep.table("pricing_summary", result.summary().reset_index(),
               caption="Premium build-up per member by segment and benefit line", floatfmt=",.3f")
     rep.figure("pricing_build_up", result.plot().figure, caption="Premium build-up per member")
+    if take_up_note:
+        rep.text(take_up_note)
     if calibration is None:
         return
     sc = calibration.scenario

@@ -6,6 +6,8 @@ A product file (see ``huiminbao_example.toml``; every table, key, type and bound
     [product]
     code = "HMB-XC"                       # 产品代码: must match the book's policies.product
     name = "西城惠民保 (示例)"
+    region = "Xicheng"                    # 地区, optional: a book in another region is priced
+                                          # with a warning naming both
     target_combined_ratio = 0.95          # 目标综合成本率, in [0.5, 1.5]
 
     [price]                               # flat price, or age bands
@@ -109,7 +111,7 @@ LABELS = {
 #: Tables of a product file and their keys (``lines`` is an array of tables ``[[lines]]``; its
 #: segment tables are ``healthy``, ``preexisting`` and any other segment the file names).
 TABLES: dict[str, tuple[str, ...]] = {
-    "product": ("code", "name", "target_combined_ratio"),
+    "product": ("code", "name", "target_combined_ratio", "region"),
     "price": ("flat", "age_bands"),
     "expenses": ("commission", "admin", "taxes", "protection_fund", "per_member"),
     "assumptions": ("medical_trend",),
@@ -226,9 +228,12 @@ class Product:
     target_combined_ratio: float = 1.0
     expenses: Expenses = field(default_factory=Expenses)
     medical_trend: float = 0.0
+    region: str | None = None
 
     def __post_init__(self):
         problems = _text(self.code, "[product] code") + _text(self.name, "[product] name")
+        if self.region is not None:
+            problems += _text(self.region, "[product] region")
         target = _check_fields(self, {"target_combined_ratio": "target_combined_ratio"})
         problems += target + _check_fields(self, {"medical_trend": "medical_trend"})
         if not isinstance(self.expenses, Expenses):
@@ -395,6 +400,8 @@ class Product:
             problems += _text(prod["code"], "[product] code")
         if "name" in prod:
             problems += _text(prod["name"], "[product] name")
+        if "region" in prod:
+            problems += _text(prod["region"], "[product] region")
         numbers = {}
         for table, key, bound in (("product", "target_combined_ratio", "target_combined_ratio"),
                                   ("price", "flat", "flat"),
@@ -439,6 +446,7 @@ class Product:
                 target_combined_ratio=numbers["target_combined_ratio"],
                 expenses=expenses,
                 medical_trend=numbers.get("medical_trend", 0.0),
+                region=prod.get("region"),
             )
         except ParameterError as err:
             raise ParameterError(f"{source}: {err}") from None

@@ -32,6 +32,7 @@ from .accident import (
 from .catalogue import available_tables, china_life_table, load_table
 from .graduation import GompertzMakeham, Graduation, whittaker_henderson
 from .group import CensusPricing, GroupExperienceRating, price_census
+from .health import HealthProduct, cancer_incidence, review_health, tune_health
 from .premiums import (
     BENEFITS,
     Expenses,
@@ -63,12 +64,14 @@ __all__ = [
     "Graduation",
     "GroupClaims",
     "GroupExperienceRating",
+    "HealthProduct",
     "LifeTable",
     "TermLifeProduct",
     "annuity_due",
     "annuity_immediate",
     "available_tables",
     "benefit_value",
+    "cancer_incidence",
     "china_life_table",
     "disability_grades",
     "endowment_insurance",
@@ -82,7 +85,9 @@ __all__ = [
     "payout_cdf",
     "price_census",
     "pure_endowment",
+    "review_health",
     "term_insurance",
+    "tune_health",
     "whittaker_henderson",
     "whole_life_insurance",
 ]

@@ -116,9 +116,15 @@ def use_cjk_font() -> bool:
 
 
 def label(zh: str, en: str) -> str:
-    """The Chinese label when a CJK font is available, else the English one.
+    """The Chinese label when a CJK font is available, else the English one; the English one
+    always when the report language is English (``--lang en``,
+    :func:`puhui.report.labels.language`).
 
     >>> label("赔付率", "loss ratio") in {"赔付率", "loss ratio"}
     True
     """
+    from ..report.labels import current_language
+
+    if current_language() == "en":
+        return en
     return zh if use_cjk_font() else en

@@ -18,19 +18,26 @@ Two constructions, both ending in :func:`puhui.losses.aggregate`:
   ``1/(1 − p)``-order terms, ≤ p_ls ≈ 1–5%); the ``"normal"`` and ``"np2"`` methods use the exact
   cumulants of independent members and lines, ``κ_j = Σ N_s κ_j(Y_ls)``.
 
-The FFT / Panjer grid has ``2^15`` nodes spanning ``max(E[S] + 12 σ(S), largest payout)``.
+The FFT / Panjer grid has ``2^15`` nodes spanning ``max(E[S] + 12 σ(S), largest payout)``,
+refined until the step is at most the mean paid amount / 16, up to :data:`MAX_NODES`. A grid
+whose mean or variance is then off by more than :data:`GRID_RTOL` (a national book of 1.6e8
+members needs about 2^25 nodes; capped at 2^22 its variance was 1.4% off) is **refused** with a
+:class:`~puhui.errors.ParameterError` naming the numbers and the ways out (``method="np2"`` or
+``"normal"``, exact cumulants; ``"simulation"``; a larger :data:`MAX_NODES`) — never returned with
+only a warning.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from puhui.benefits.benefit import Benefit
 from puhui.errors import ParameterError
 from puhui.losses.aggregate import aggregate
-from puhui.losses.aggregate_dist import ApproxAggregate
+from puhui.losses.aggregate_dist import AccuracyWarning, ApproxAggregate
 from puhui.losses.coverage import Coverage
 from puhui.losses.discretize import DiscreteSeverity, discretize
 from puhui.losses.empirical import Empirical
@@ -50,6 +57,9 @@ def _check_method(method: str) -> None:
 
 MAX_NODES = 2**22
 STEPS_PER_CLAIM = 16  # step ≤ mean paid amount / 16: Var(S) within ~0.02%, VaR within a step
+#: Largest relative error of the grid's mean or variance (against the exact moments) that
+#: :func:`experience_aggregate` / :func:`model_aggregate` return; above it they refuse.
+GRID_RTOL = 0.01
 
 
 def _grid(mean: float, var: float, top: float, claim_mean: float) -> tuple[float, int]:
@@ -62,6 +72,38 @@ def _grid(mean: float, var: float, top: float, claim_mean: float) -> tuple[float
     want = span / max(claim_mean / STEPS_PER_CLAIM, 1e-300)
     nodes = int(min(MAX_NODES, max(N_NODES, 2 ** math.ceil(math.log2(max(want, 2.0))))))
     return span / (nodes - 1), nodes
+
+
+def _on_grid(freq, severity, method: str, h: float, nodes: int, claim_mean: float, size: str):
+    """``aggregate(freq, severity, method, step=h, n_nodes=nodes)``, refused with a
+    ParameterError when its mean or variance is off by more than :data:`GRID_RTOL` (the grid
+    capped at :data:`MAX_NODES` is too coarse for the book), instead of a warning.
+
+    The ways out are named: ``method="np2"`` / ``"normal"`` (exact cumulants of the book — at
+    national size the skewness is small and NP2 is accurate), ``"simulation"`` (experience), or
+    a larger ``puhui.pricing.portfolio.MAX_NODES`` when memory allows (16 bytes per node for
+    the FFT)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AccuracyWarning)
+        result = aggregate(freq, severity, method, step=h, n_nodes=nodes, check_rtol=GRID_RTOL)
+    off = [str(w.message) for w in caught if issubclass(w.category, AccuracyWarning)]
+    for w in caught:
+        if not issubclass(w.category, AccuracyWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    errors = (abs(result.mean_rel_error), abs(result.var_rel_error))
+    if off or any(math.isfinite(e) and e > GRID_RTOL for e in errors):
+        need = 2 ** math.ceil(math.log2(max(h * (nodes - 1) / max(
+            claim_mean / STEPS_PER_CLAIM, 1e-300), 2.0)))
+        raise ParameterError(
+            f"{method.upper()} grid too coarse for {size}: the grid spans "
+            f"{h * (nodes - 1):,.0f} 元 in {nodes:,} nodes (step {h:,.4g} 元, mean paid amount "
+            f"{claim_mean:,.4g} 元; a step of mean/{STEPS_PER_CLAIM} needs {need:,} nodes, "
+            f"above MAX_NODES = {MAX_NODES:,}), and its mean is off by {errors[0]:.3%}, its "
+            f"variance by {errors[1]:.3%} (limit GRID_RTOL = {GRID_RTOL:.0%}). Use "
+            "method='np2' or 'normal' (exact cumulants; at this size the distribution is close "
+            "to normal), method='simulation' (experience pricing), or raise "
+            "puhui.pricing.portfolio.MAX_NODES if memory allows (about 16 bytes per node)")
+    return result
 
 
 def experience_aggregate(totals, weights, members, *, method: str = "fft", seed=None,
@@ -103,7 +145,7 @@ def experience_aggregate(totals, weights, members, *, method: str = "fft", seed=
     if method in ("fft", "panjer"):
         m1, m2 = severity.mean(), severity.moment(2)
         h, nodes = _grid(n * q * m1, n * q * m2 - n * q * q * m1 * m1, float(y.max()), m1)
-        return aggregate(freq, severity, method, step=h, n_nodes=nodes)
+        return _on_grid(freq, severity, method, h, nodes, m1, f"{n:,} members")
     if method == "simulation":
         if seed is None:
             raise ParameterError("seed: simulation needs an explicit seed")
@@ -194,4 +236,5 @@ def model_aggregate(components, *, method: str = "fft"):
     rates = np.array(rates)
     pmf = np.asarray(rates @ np.array(pmfs)) / rates.sum()
     severity = DiscreteSeverity(pmf, h, "unbiased", max(0.0, 1.0 - float(pmf.sum())))
-    return aggregate(Poisson(float(rates.sum())), severity, method, step=h, n_nodes=nodes)
+    return _on_grid(Poisson(float(rates.sum())), severity, method, h, nodes,
+                    float(kappa[0]) / claims, f"{sum(c[4] for c in paying):,.0f} member-lines")

@@ -4,7 +4,9 @@ An actuary states the ranges of 起付线, 赔付比例 and 封顶线 (and the �
 (:class:`DesignGrid`), evaluates every design on member-level experience (:class:`MemberCosts`)
 or a fitted model (:class:`CostModel`) with :func:`evaluate`, and picks a design on the
 price–benefit frontier (:func:`pareto_frontier`) or the best one under constraints
-(:func:`optimise`). See ``docs/tuning.md``.
+(:func:`optimise`), or every feasible design best first (:func:`ranking`: the fixed-price
+question). With a participation scenario each design is evaluated at its own participation
+equilibrium (take-up responds to the price and to the benefit). See ``docs/tuning.md``.
 
 Tuning sits above pricing and uses the layers below it; these names are re-exported from
 there: :class:`MemberCosts` and :class:`CostModel` (:mod:`puhui.experience.member_costs`),
@@ -22,10 +24,11 @@ from puhui.ratios.exceedance import exceedance_probability, np2_cdf
 from puhui.tuning.evaluate import Evaluation, evaluate
 from puhui.tuning.frontier import pareto_frontier, pareto_mask
 from puhui.tuning.grid import DesignGrid
-from puhui.tuning.optimise import Choice, Constraints, optimise
+from puhui.tuning.optimise import DEFAULT_OBJECTIVE, Choice, Constraints, optimise, ranking
 from puhui.tuning.plots import plot_frontier, plot_heatmap
 
 __all__ = [
+    "DEFAULT_OBJECTIVE",
     "Choice",
     "Constraints",
     "CostModel",
@@ -41,4 +44,5 @@ __all__ = [
     "pareto_mask",
     "plot_frontier",
     "plot_heatmap",
+    "ranking",
 ]

@@ -5,8 +5,17 @@ expected combined ratio (综合成本率) at or below target, the probability of
 (P(CR > 100%)) at most α, a minimum benefit ratio (赔付率) or share of members paid — and what to
 maximise (usually the expected payout per member, i.e. the benefit handed back to members, or the
 share of members paid — several objectives are taken lexicographically). Over a grid the optimum
-is found exactly by filtering and sorting; ties (objective values within a relative 1e-12) go to
-the lower required premium, then to the lower design number.
+is found exactly by sorting; ties (objective values within a relative 1e-12 of the next) go to
+the lower required premium, then to the lower design number. :func:`ranking` lists every
+feasible design in that order, best first — the fixed-price question "which designs spend the
+margin on members?" — and :func:`optimise` returns its first row.
+
+Fairness (公平性) constraints bound the least benefit ratio or share paid over the groups the
+evaluation was given (its segments — healthy / 既往症 — and ``groups=`` such as age bands,
+urban / rural, 医保 type): ``min_group_benefit_ratio`` and ``min_group_share_paid``; any one
+group's column (``benefit_ratio_preexisting``, ``share_paid[age 80+]`` …) through ``bounds``.
+:meth:`Constraints.parse` reads constraints written as ``NAME<=VALUE`` / ``NAME>=VALUE`` (the
+``--constraint`` option of ``puhui tune``).
 """
 
 from __future__ import annotations
@@ -19,9 +28,23 @@ import pandas as pd
 
 from puhui.errors import ParameterError
 
-__all__ = ["Constraints", "Choice", "optimise"]
+__all__ = ["Constraints", "Choice", "optimise", "ranking", "DEFAULT_OBJECTIVE"]
 
 TIE_RTOL = 1e-12
+#: The objective of `puhui tune` and the tuning notebook: the most members paid (获赔率; a lower
+#: 起付线 reaches more people), then the most paid per member (人均赔付, on today's mix).
+DEFAULT_OBJECTIVE = ("share_paid", "pure_premium")
+
+#: Constraint fields: attribute → (column, operator).
+_FIELDS = {
+    "max_price": ("required_premium", "<="),
+    "max_combined_ratio": ("expected_cr", "<="),
+    "max_prob_loss": ("prob_cr_above_100", "<="),
+    "min_benefit_ratio": ("benefit_ratio", ">="),
+    "min_share_paid": ("share_paid", ">="),
+    "min_group_benefit_ratio": ("benefit_ratio_min_group", ">="),
+    "min_group_share_paid": ("share_paid_min_group", ">="),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +63,11 @@ class Constraints:
         ``benefit_ratio ≥`` this (expected claims / premium at the evaluation's price).
     min_share_paid : float, optional
         ``share_paid ≥`` this (share of members receiving a payout).
+    min_group_benefit_ratio : float, optional
+        Fairness: every group's benefit ratio (expected payout / premium of its members) at
+        least this — ``benefit_ratio_min_group ≥`` (an evaluation with groups, or its segments).
+    min_group_share_paid : float, optional
+        Fairness: every group's share of members paid at least this — ``share_paid_min_group``.
     bounds : mapping column → (low, high), optional
         Any other column of the evaluation table within ``[low, high]`` (``None`` = open).
 
@@ -47,6 +75,8 @@ class Constraints:
     --------
     >>> Constraints(max_price=109.0, max_prob_loss=0.05).limits()
     [('required_premium', '<=', 109.0), ('prob_cr_above_100', '<=', 0.05)]
+    >>> Constraints.parse(["expected_cr<=0.95", "benefit_ratio_preexisting>=0.5"]).limits()
+    [('expected_cr', '<=', 0.95), ('benefit_ratio_preexisting', '>=', 0.5)]
     """
 
     max_price: float | None = None
@@ -54,16 +84,54 @@ class Constraints:
     max_prob_loss: float | None = None
     min_benefit_ratio: float | None = None
     min_share_paid: float | None = None
+    min_group_benefit_ratio: float | None = None
+    min_group_share_paid: float | None = None
     bounds: Mapping = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, texts, base: Constraints | None = None) -> Constraints:
+        """Constraints written ``NAME<=VALUE`` or ``NAME>=VALUE`` (NAME a column of the
+        evaluation table), over ``base``: a column with a field of its direction sets the field
+        (``expected_cr<=0.9`` → ``max_combined_ratio``), any other goes to ``bounds``.
+
+        Raises
+        ------
+        ParameterError
+            A text without ``<=`` / ``>=``, an empty name or a value that is not a number.
+        """
+        from dataclasses import replace
+
+        base = cls() if base is None else base
+        if isinstance(texts, str):
+            texts = [texts]
+        by_column = {(col, op): attr for attr, (col, op) in _FIELDS.items()}
+        fields, bounds = {}, {k: list(v) for k, v in dict(base.bounds).items()}
+        for text in texts:
+            raw = str(text)
+            ops = [op for op in ("<=", ">=") if op in raw]
+            if len(ops) != 1 or raw.count(ops[0]) != 1:
+                raise ParameterError(f"constraint {raw!r}: write NAME<=VALUE or NAME>=VALUE, "
+                                     "e.g. expected_cr<=0.95 or share_paid>=0.015")
+            name, value = (part.strip() for part in raw.split(ops[0]))
+            try:
+                number = float(value)
+            except ValueError:
+                number = np.nan
+            if not name or not np.isfinite(number):
+                raise ParameterError(f"constraint {raw!r}: need a column name and a finite "
+                                     "number")
+            attr = by_column.get((name, ops[0]))
+            if attr is not None:
+                fields[attr] = number
+            else:
+                pair = bounds.setdefault(name, [None, None])
+                pair[0 if ops[0] == ">=" else 1] = number
+        return replace(base, **fields, bounds={k: tuple(v) for k, v in bounds.items()})
 
     def limits(self) -> list[tuple[str, str, float]]:
         """The constraints as ``(column, "<=" or ">=", value)``."""
         out = []
-        for attr, col, op in (("max_price", "required_premium", "<="),
-                              ("max_combined_ratio", "expected_cr", "<="),
-                              ("max_prob_loss", "prob_cr_above_100", "<="),
-                              ("min_benefit_ratio", "benefit_ratio", ">="),
-                              ("min_share_paid", "share_paid", ">=")):
+        for attr, (col, op) in _FIELDS.items():
             value = getattr(self, attr)
             if value is not None:
                 value = float(value)
@@ -142,6 +210,91 @@ class Choice:
         return out
 
 
+def _order(table: pd.DataFrame, constraints, keys, senses) -> tuple[np.ndarray, int]:
+    """Positions of the feasible designs, best first (lexicographic objectives, ties within
+    TIE_RTOL to the lower required premium, then the lower design number)."""
+    ok = constraints.feasible(table)
+    for key in keys:
+        ok &= ~np.isnan(table[key].to_numpy(float))
+    cand = np.flatnonzero(ok)
+    if cand.size == 0:
+        return cand, 0
+    # each objective in tie classes: sorted from the best, a new class starts where a value
+    # falls more than TIE_RTOL below the one before it (values within 1e-12 are one class)
+    sort_keys = []
+    for key, up in zip(keys, senses, strict=True):
+        vals = table[key].to_numpy(float)[cand]
+        vals = vals if up else -vals
+        order = np.argsort(-vals, kind="stable")
+        v = vals[order]
+        gap = v[:-1] - v[1:] > TIE_RTOL * np.maximum(np.abs(v[:-1]), 1.0)
+        cls = np.empty(cand.size, dtype=np.int64)
+        cls[order] = np.concatenate([[0], np.cumsum(gap)])
+        sort_keys.append(cls)
+    price = (table["required_premium"].to_numpy(float)[cand]
+             if "required_premium" in table.columns else np.zeros(cand.size))
+    price = np.where(np.isnan(price), np.inf, price)
+    ids = table["design"].to_numpy()[cand] if "design" in table.columns else cand
+    order = np.lexsort((ids, price, *reversed(sort_keys)))
+    return cand[order], int(ok.sum())
+
+
+def _keys(table, objective, maximize):
+    keys = [objective] if isinstance(objective, str) else list(objective)
+    senses = [maximize] * len(keys) if isinstance(maximize, bool) else list(maximize)
+    if not keys or len(senses) != len(keys):
+        raise ParameterError("objective, maximize: give one direction per objective column")
+    for key in keys:
+        if key not in table.columns:
+            raise ParameterError(f"objective: no column {key!r} in the table")
+    return keys, senses
+
+
+def ranking(evaluation, constraints: Constraints | None = None, *,
+            objective: str | Sequence[str] = "pure_premium",
+            maximize: bool | Sequence[bool] = True, top: int | None = None) -> pd.DataFrame:
+    """The designs that meet the constraints, best first (fixed-price mode: which designs spend
+    the margin on members).
+
+    Parameters
+    ----------
+    evaluation : Evaluation or DataFrame
+        E.g. :func:`puhui.tuning.evaluate.evaluate` at the price held.
+    constraints : Constraints, optional
+        Typically ``expected_cr ≤ τ`` and ``P(CR > 100%) ≤ α`` at that price.
+    objective, maximize
+        As for :func:`optimise` (lexicographic; ties to the lower required premium, then the
+        lower design number).
+    top : int, optional
+        Keep the first ``top`` rows.
+
+    Returns
+    -------
+    DataFrame
+        Rows of the evaluation table, best first, with ``rank`` (1 = :func:`optimise`'s choice).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"design": [0, 1, 2], "required_premium": [90.0, 105.0, 120.0],
+    ...                       "pure_premium": [70.0, 82.0, 95.0]})
+    >>> ranking(table, Constraints(max_price=109.0))["design"].tolist()
+    [1, 0]
+    """
+    table = getattr(evaluation, "table", evaluation)
+    if not isinstance(table, pd.DataFrame):
+        raise ParameterError("evaluation: expected an Evaluation or a DataFrame")
+    keys, senses = _keys(table, objective, maximize)
+    constraints = Constraints() if constraints is None else constraints
+    order, _ = _order(table, constraints, keys, senses)
+    if top is not None:
+        if isinstance(top, bool) or int(top) != top or top < 1:
+            raise ParameterError(f"top: a whole number ≥ 1, got {top!r}")
+        order = order[:int(top)]
+    out = table.iloc[order].copy()
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
 def optimise(evaluation, constraints: Constraints | None = None, *,
              objective: str | Sequence[str] = "pure_premium",
              maximize: bool | Sequence[bool] = True) -> Choice:
@@ -157,6 +310,7 @@ def optimise(evaluation, constraints: Constraints | None = None, *,
         Column(s) to optimise, e.g. ``pure_premium`` (expected payout per member),
         ``share_paid``, ``required_premium`` (with ``maximize=False``). Several columns are
         optimised lexicographically: the second decides among designs tied on the first, …
+        (:data:`DEFAULT_OBJECTIVE` is `puhui tune`'s).
     maximize : bool or sequence of bool, default True
         Direction of each objective column.
 
@@ -165,7 +319,7 @@ def optimise(evaluation, constraints: Constraints | None = None, *,
     Choice
         ``design is None`` when no design meets the constraints. Remaining ties (within a
         relative 1e-12 on every objective) go to the lower required premium, then to the lower
-        design number.
+        design number: the first row of :func:`ranking`.
 
     Examples
     --------
@@ -177,32 +331,14 @@ def optimise(evaluation, constraints: Constraints | None = None, *,
     table = getattr(evaluation, "table", evaluation)
     if not isinstance(table, pd.DataFrame):
         raise ParameterError("evaluation: expected an Evaluation or a DataFrame")
-    keys = [objective] if isinstance(objective, str) else list(objective)
-    senses = [maximize] * len(keys) if isinstance(maximize, bool) else list(maximize)
-    if not keys or len(senses) != len(keys):
-        raise ParameterError("objective, maximize: give one direction per objective column")
-    for key in keys:
-        if key not in table.columns:
-            raise ParameterError(f"objective: no column {key!r} in the table")
+    keys, senses = _keys(table, objective, maximize)
     constraints = Constraints() if constraints is None else constraints
-    ok = constraints.feasible(table)
-    for key in keys:
-        ok &= ~np.isnan(table[key].to_numpy(float))
-    n_ok = int(ok.sum())
+    order, n_ok = _order(table, constraints, keys, senses)
     label = keys[0] if len(keys) == 1 else " > ".join(keys)
     if n_ok == 0:
         return Choice(None, None, label, bool(senses[0]), constraints, 0, len(table),
                       constraints.slack(table.iloc[:0]))
-    cand = np.flatnonzero(ok)
-    for key, up in zip(keys, senses, strict=True):
-        vals = table[key].to_numpy(float)[cand]
-        vals = vals if up else -vals
-        best = vals.max()
-        cand = cand[vals >= best - TIE_RTOL * max(abs(best), 1.0)]
-    price = (table["required_premium"].to_numpy(float)[cand]
-             if "required_premium" in table.columns else np.zeros(cand.size))
-    ids = table["design"].to_numpy()[cand] if "design" in table.columns else cand
-    pick = cand[np.lexsort((ids, price))[0]]
+    pick = order[0]
     row = table.iloc[pick]
     design = int(row["design"]) if "design" in table.columns else int(pick)
     return Choice(design, row, label, bool(senses[0]), constraints, n_ok, len(table),

@@ -124,7 +124,8 @@ def plot_heatmap(evaluation, value: str = "required_premium", *, x: str = "deduc
                  y: str = "payout_ratio", where: dict | None = None, annotate: bool = True,
                  ax=None, fmt: str | None = None, vmin=None, vmax=None,
                  level: float | None = None, labels: dict | None = None,
-                 tick_fmt: str = "{:g}", max_ticks: int | None = None):
+                 tick_fmt: str = "{:g}", max_ticks: int | None = None,
+                 chosen: int | None = None, current=None, legend_loc: str = "lower center"):
     """Heat map of ``value`` over two axes of the grid (起付线 × 赔付比例 by default).
 
     Parameters
@@ -154,6 +155,17 @@ def plot_heatmap(evaluation, value: str = "required_premium", *, x: str = "deduc
         Format of the tick labels (``"{:.0%}"`` for shares).
     max_ticks : int, optional
         Label about this many ticks per axis (every k-th), for large grids.
+    chosen : int, optional
+        Design number to mark with a star (e.g. ``optimise(...).design``); it must lie in the
+        map (its ``where`` values).
+    current : (x, y) or (x, y, text), optional
+        Where to mark today's design with a square when it is not a cell of the map (e.g. its
+        in-catalogue 赔付比例 when the lines' ratios differ): axis values, placed between the
+        cells by linear interpolation of the ticks (clamped to the map); ``text`` is added to
+        the legend label. By default a current design that is a cell of the map is marked.
+    legend_loc : str, default "lower center"
+        Legend position (when a design is marked): by default above the map, outside the
+        cells.
     """
     if max_ticks is not None and (isinstance(max_ticks, bool) or not (
             isinstance(max_ticks, (int, np.integer)) and max_ticks >= 1)):
@@ -193,7 +205,8 @@ def plot_heatmap(evaluation, value: str = "required_premium", *, x: str = "deduc
         vals = table.to_numpy(float)
         mid = np.nanmean(vals)
         if fmt is None:
-            ratio = value in ("expected_cr", "prob_cr_above_100", "benefit_ratio", "share_paid")
+            ratio = value in ("expected_cr", "prob_cr_above_100", "benefit_ratio", "share_paid",
+                              "expected_cr_fixed", "prob_cr_above_100_fixed")
             big = np.nanmax(np.abs(vals)) >= 100
             fmt = "{:.0%}" if ratio else ("{:.0f}" if big else "{:.2f}")
         for i in range(vals.shape[0]):
@@ -201,4 +214,47 @@ def plot_heatmap(evaluation, value: str = "required_premium", *, x: str = "deduc
                 if np.isfinite(vals[i, j]):
                     ax.text(j, i, fmt.format(vals[i, j]), ha="center", va="center",
                             fontsize="x-small", color="w" if vals[i, j] < mid else "k")
+    _mark_designs(ax, t, table, x, y, chosen, current, legend_loc)
     return ax
+
+
+def _position(value: float, ticks) -> float:
+    """Image coordinate of an axis value: linear between the (sorted) tick values."""
+    ticks = np.asarray(ticks, dtype=float)
+    return float(np.interp(value, ticks, np.arange(ticks.size)))
+
+
+def _mark_designs(ax, t, table, x, y, chosen, current, legend_loc) -> None:
+    """Square on today's design, star on the chosen one (heat map coordinates)."""
+    marked = False
+    cur = None
+    if current is not None:
+        try:
+            cx, cy, *text = current
+            cur = (float(cx), float(cy), " ".join(str(v) for v in text))
+        except (TypeError, ValueError):
+            raise ParameterError("current: give (x, y) or (x, y, text) axis values") from None
+    elif "current" in t.columns and t["current"].any():
+        row = t[t["current"].to_numpy(bool)].iloc[0]
+        if np.isfinite(row[x]) and np.isfinite(row[y]):
+            cur = (float(row[x]), float(row[y]), "")
+    if cur is not None:
+        text = f" ({cur[2]})" if cur[2] else ""
+        ax.plot(_position(cur[0], table.columns), _position(cur[1], table.index), marker="s",
+                ms=11, mfc="none", mec="tab:orange", mew=2.5, ls="none",
+                label=label("现行方案", "current design") + text)
+        marked = True
+    if chosen is not None:
+        row = t[t["design"] == chosen] if "design" in t.columns else t.iloc[:0]
+        if len(row) == 0:
+            raise ParameterError(f"chosen: design {chosen} is not in the map (fix the other "
+                                 "axes with where= to the chosen design's values)")
+        row = row.iloc[0]
+        ax.plot(_position(float(row[x]), table.columns), _position(float(row[y]), table.index),
+                marker="*", ms=22, mfc="none", mec="tab:red", mew=2.0, ls="none",
+                label=label("选定方案", "chosen design"))
+        marked = True
+    if marked:
+        outside = {"bbox_to_anchor": (0.5, 1.0), "ncol": 2, "frameon": False} if (
+            legend_loc == "lower center") else {"framealpha": 0.85}
+        ax.legend(loc=legend_loc, fontsize="small", **outside)
