@@ -12,6 +12,7 @@
     puhui template filing --family F OUT.xlsx  blank filing workbook (--example clean|planted)
     puhui template book DIR                    blank 惠民保 book: tables, product file, README
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
+    puhui datasets example smallbiz|gig --out DIR   a family's example data and product files
     puhui rules list | show ID|PATH           rulebooks: regulation and company policy
 
 Errors in the input are printed as a report (table, column, row, rule) without a traceback,
@@ -266,8 +267,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a bundled example filing instead of a blank one")
 
     p = sub.add_parser("datasets", help="bundled example data")
-    p.add_argument("action", choices=["regenerate", "list"])
-    p.add_argument("--out", default=None, help="folder to write to (default: the repo's data/)")
+    p.add_argument("action", choices=["regenerate", "list", "example"],
+                   help="example: write a family's example data folder and product files "
+                   "(puhui datasets example smallbiz|gig --out DIR)")
+    p.add_argument("family", nargs="?", default=None, choices=["smallbiz", "gig"],
+                   help="for example: the product family")
+    p.add_argument("--out", default=None, help="folder to write to (default: the repo's data/; "
+                   "required for example)")
+    p.add_argument("--size", type=int, default=None,
+                   help="for example: firms of the smallbiz property book (groups: a tenth) or "
+                   "riders of the gig log (default: the bundled sizes, 1,500 and 2,400)")
 
     p = sub.add_parser("rules", help="rulebooks: regulation and company policy (list, show)")
     p.add_argument("action", choices=["list", "show"])
@@ -320,8 +329,96 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Product families ``puhui price|review|tune`` take, by the product file (:func:`product_family`).
+FAMILIES = ("huiminbao", "smallbiz", "gig")
+
+
+def product_family(path) -> str:
+    """The family of a product file: its top-level ``family`` key (``smallbiz`` or ``gig``; a
+    value outside :data:`FAMILIES` is an error naming them), else ``smallbiz`` when
+    ``[product] kind`` is a smallbiz kind, else ``huiminbao`` (惠民保 files have neither key and
+    stay as they are). A file that cannot be read or parsed is left to the 惠民保 reader, whose
+    message names the problem."""
+    import difflib
+    import tomllib
+    from pathlib import Path
+
+    from ..errors import ParameterError
+    from ..smallbiz.product import KINDS
+
+    try:
+        doc = tomllib.loads(Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "huiminbao"
+    if "family" in doc:
+        family = doc["family"]
+        if family not in FAMILIES:
+            near = difflib.get_close_matches(str(family), FAMILIES, n=1, cutoff=0.6)
+            raise ParameterError(f"{path}: family must be one of {', '.join(FAMILIES)}, got "
+                                 f"{family!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        if family == "huiminbao":
+            raise ParameterError(f"{path}: a 惠民保 product file has no family key (a file without "
+                                 "one is read as 惠民保); remove the line family = \"huiminbao\"")
+        return family
+    product = doc.get("product")
+    kind = product.get("kind") if isinstance(product, dict) else None
+    if kind is not None:
+        if kind not in KINDS:
+            raise ParameterError(f"{path}: [product] kind {kind!r} is not a product family's; "
+                                 f"smallbiz kinds are {', '.join(KINDS)} (or set family = one of "
+                                 f"{', '.join(FAMILIES[1:])}; 惠民保 files have no kind)")
+        return "smallbiz"
+    return "huiminbao"
+
+
+#: Options of price / review / tune that only the 惠民保 runner reads (dest names).
+_HUIMINBAO_ONLY = {
+    "review": ("as_of", "ibnr", "expenses", "bf_apriori"),
+    "price": ("pricing_year", "trend", "level", "participation", "no_anti_selection",
+              "example_take_up"),
+    "tune": ("years", "trend", "claim_cv", "objective", "constraint", "participation",
+             "fixed_membership", "example_take_up"),
+}
+
+
+def _runner(family: str):
+    """The runner module of a family other than 惠民保 (``puhui.cli.smallbiz``, ``.gig``)."""
+    if family == "smallbiz":
+        from . import smallbiz
+
+        return smallbiz
+    from . import gig
+
+    return gig
+
+
+def _family(args: argparse.Namespace) -> str:
+    """The product file's family; an option given that the family's runner does not read is
+    an error (never silently ignored)."""
+    from ..errors import ParameterError
+
+    family = product_family(args.product)
+    if family == "huiminbao":
+        return family
+    defaults = build_parser().parse_args([args.command, "P", "--data", "D", "--out", "O"])
+    given = [name for name in _HUIMINBAO_ONLY[args.command]
+             if getattr(args, name) != getattr(defaults, name)]
+    if family == "smallbiz" and args.command == "tune" and args.price:
+        given.append("price")
+    if given:
+        shown = ", ".join("--" + g.replace("_", "-") for g in given)
+        raise ParameterError(f"puhui {args.command}: {shown} apply to 惠民保 products only, not "
+                             f"to this {family} product")
+    return family
+
+
 @command("review")
 def _review(args: argparse.Namespace) -> int:
+    family = _family(args)
+    if family != "huiminbao":
+        folder = _runner(family).run_review(args.product, args.data, args.out, policy_books=args.policy)
+        print(f"Review written to {folder}/report.md")
+        return 0
     from .huiminbao import run_review
 
     folder = run_review(args.product, args.data, args.out, as_of=args.as_of,
@@ -331,8 +428,39 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _family_tune(args: argparse.Namespace, family: str) -> int:
+    """``puhui tune`` of a smallbiz (property: 免赔额 × 赔付比例) or gig product (medical
+    免赔额 × 赔付比例 × premium per order, ``--price`` the premiums per order)."""
+    from ..errors import ParameterError
+
+    runner = _runner(family)
+    grid = {"deductibles": args.deductible, "payout_ratios": args.payout_ratio,
+            "max_prob_loss": args.alpha}
+    if family == "gig":
+        premiums = None
+        if args.price:
+            try:
+                premiums = [float(p) for p in args.price]
+            except ValueError:
+                raise ParameterError("puhui tune: --price of a gig product lists premiums per "
+                                     f"order (元), got {' '.join(args.price)}") from None
+            if any(not (p > 0 and p < float("inf")) for p in premiums):
+                raise ParameterError("puhui tune: --price premiums must be finite and > 0")
+        folder = runner.run_tune(args.product, args.data, args.out, premiums=premiums,
+                                 max_premium_per_day=(3.0 if args.max_price is None
+                                                      else args.max_price), **grid)
+    else:
+        folder = runner.run_tune(args.product, args.data, args.out, max_price=args.max_price,
+                                 **grid)
+    print(f"Tuning report written to {folder}/report.md")
+    return 0
+
+
 @command("tune")
 def _tune(args: argparse.Namespace) -> int:
+    family = _family(args)
+    if family != "huiminbao":
+        return _family_tune(args, family)
     from ..huiminbao.tuning import (
         DEFAULT_DEDUCTIBLES,
         DEFAULT_OBJECTIVE,
@@ -356,6 +484,11 @@ def _tune(args: argparse.Namespace) -> int:
 
 @command("price")
 def _price(args: argparse.Namespace) -> int:
+    family = _family(args)
+    if family != "huiminbao":
+        folder = _runner(family).run_price(args.product, args.data, args.out)
+        print(f"Pricing report written to {folder}/report.md")
+        return 0
     from .huiminbao import run_price
 
     folder = run_price(args.product, args.data, args.out, pricing_year=args.pricing_year,
@@ -405,8 +538,28 @@ def _datasets(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..datasets.store import repo_data_dir
+    from ..errors import ParameterError
     from ..repro import staged_folder
 
+    if args.action == "example":
+        if args.family is None or args.out is None:
+            raise ParameterError("puhui datasets example needs a family and --out: puhui "
+                                 "datasets example smallbiz|gig --out DIR")
+        from ..repro import MANIFEST_NAME, Manifest, write_bytes
+
+        with staged_folder(Path(args.out)) as tmp:
+            written = _runner(args.family).write_example(tmp, size=args.size)
+            manifest = Manifest(command=f"puhui datasets example {args.family}",
+                                assumptions={"size": args.size})
+            for path in written:
+                manifest.add_output(path, tmp)
+            write_bytes(tmp / MANIFEST_NAME, manifest.to_bytes())
+        for path in written:
+            print(Path(args.out) / path.relative_to(tmp))
+        return 0
+    if args.family is not None or args.size is not None:
+        raise ParameterError(f"puhui datasets {args.action}: a family and --size belong to "
+                             "`puhui datasets example`")
     target = Path(args.out) if args.out is not None else repo_data_dir()
     # the data folder is replaced whole; files regenerate does not write (README) are kept
     with staged_folder(target, keep_foreign=True) as tmp:

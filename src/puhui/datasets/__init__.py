@@ -13,7 +13,12 @@ into the repository's ``data/`` folder and documented in ``docs/datasets.md``:
    1.6 × and 1.0 × CL table), an elderly accident product sold to community groups with claims
    valued at 2025-01-31, and the communities' 2025 renewal census.
 
-Every ``load_*`` returns a table validated by :func:`puhui.data.validate`. In a wheel install
+Generated in memory, not written to ``data/``: the small-business books
+(:func:`property_book`, :func:`employer_groups`, :mod:`.smallbiz`) and the gig-worker activity
+log and claims (:func:`load_gig`, :mod:`.gig`); ``puhui datasets example smallbiz|gig --out DIR``
+writes them as a data folder for ``puhui price|review|tune``.
+
+Every ``load_*`` of the four bundled sets returns a table validated by :func:`puhui.data.validate`. In a wheel install
 (no ``data/`` folder) the loaders regenerate the files once into ``$PUHUI_DATA`` or
 ``~/.cache/puhui/<version>/``.
 
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 from .build import data_dir, files, generate_all, regenerate
 from .crops import generate_crops
+from .gig import generate_gig, load_gig
 from .huiminbao_claims import generate_huiminbao
 from .loaders import (
     CropData,
@@ -53,6 +59,7 @@ from .loaders import (
     load_special_groups,
 )
 from .series import generate_prices, generate_rainfall
+from .smallbiz import employer_groups, property_book
 from .special_groups import generate_special_groups
 from .store import cache_dir
 
@@ -62,9 +69,11 @@ __all__ = [
     "SpecialGroupsData",
     "cache_dir",
     "data_dir",
+    "employer_groups",
     "files",
     "generate_all",
     "generate_crops",
+    "generate_gig",
     "generate_huiminbao",
     "generate_prices",
     "generate_rainfall",
@@ -74,6 +83,7 @@ __all__ = [
     "load_crop_policies",
     "load_crop_yields",
     "load_crops",
+    "load_gig",
     "load_huiminbao",
     "load_huiminbao_claims",
     "load_huiminbao_costs",
@@ -83,5 +93,6 @@ __all__ = [
     "load_prices",
     "load_rainfall",
     "load_special_groups",
+    "property_book",
     "regenerate",
 ]

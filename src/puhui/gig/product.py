@@ -231,7 +231,11 @@ class GigProduct:
     @classmethod
     def from_dict(cls, doc: Mapping, *, source: str = "the product") -> GigProduct:
         """A product from a parsed TOML document (see :func:`example_product_path`)."""
-        problems = _unknown(doc, tuple(TABLES), source)
+        problems = _unknown({k: v for k, v in doc.items() if k != "family"}, tuple(TABLES),
+                            source)
+        if doc.get("family", "gig") != "gig":  # the key `puhui price` dispatches on
+            problems.append(f"{source}: family must be 'gig' in a gig product file, got "
+                            f"{doc['family']!r}")
         for name in REQUIRED:
             if name not in doc:
                 problems.append(f"{source}: table [{name}] is missing")

@@ -449,9 +449,90 @@ _ROWS: tuple[tuple[str, str, int, str, str, str], ...] = (
     ("target", "label", 0, "target", "目标值", "value the calibration aims at"),
     ("fitted", "label", 0, "fitted", "拟合值", "value the calibrated scenario gives"),
     ("residual", "label", 0, "residual", "残差", "fitted − target"),
+    # -- small-business (小微企业) and gig-worker (新就业形态) cover ----------------------------
+    ("firm", "text", 0, "firm", "企业", "firm (小微企业 / 个体工商户) id"),
+    ("occupancy", "text", 0, "occupancy", "占用性质", "occupancy class of the property"),
+    ("location_grade", "text", 0, "location grade", "地段风险等级", "location risk grade"),
+    ("occupation_class", "code", 0, "occupation class", "职业类别", "职业类别 1–6"),
+    ("platform", "text", 0, "platform", "平台", "delivery or ride-hailing platform"),
+    ("city", "text", 0, "city", "城市", "city"),
+    ("season", "text", 0, "season", "季节", "calendar quarter Q1–Q4"),
+    ("platform_city", "text", 0, "platform / city", "平台/城市", "platform × city cell"),
+    ("risks", "count", 0, "risks", "标的数", "number of risks (locations) insured"),
+    ("risk_years", "number", 2, "risk-years", "风险单位年", "risk-years earned"),
+    ("rate_permille", "number", 3, "rate", "费率", "gross premium / sum insured × 1000 (费率 ‰)"),
+    ("deductible_per_loss", "money", 2, "deductible per loss", "每次事故免赔额", "deductible "
+     "per loss (每次事故免赔额) of the design"),
+    ("expected_paid", "money", 2, "expected claims paid", "预期赔款", "claims the product's "
+     "basis expects: pure premium × exposure"),
+    ("actual_paid", "money", 2, "claims paid", "实际赔款", "claims paid in the experience"),
+    ("indemnity_share", "percent", 2, "indemnity share", "赔偿占比", "expected payout / "
+     "expected ground-up loss"),
+    ("frontier", "flag", 0, "on the frontier", "前沿方案", "no design is cheaper with a higher "
+     "benefit (Pareto frontier)"),
+    ("headcount", "count", 0, "headcount", "人数", "heads insured"),
+    ("payroll", "money", 2, "payroll", "工资总额", "payroll (工资总额)"),
+    ("pure_per_head", "money", 2, "pure premium per head", "人均纯保费", "φ_k · [(q_death + "
+     "q_dis · s̄) · L + μ · E[min(r (X − d)₊, M)]]"),
+    ("gross_per_head", "money", 2, "gross premium per head", "人均毛保费", "pure per head "
+     "grossed up: (E + F + k·n)/(τ − v)"),
+    ("claims_per_head", "number", 5, "claims per head", "人均出险次数", "expected paid claims "
+     "per head-year"),
+    ("gross_per_10k_payroll", "money", 2, "gross premium per 10,000 元 payroll",
+     "每万元工资毛保费", "gross per head / (average salary / 10,000)"),
+    ("death_disability_limit", "money", 2, "death and disability limit", "每人伤亡责任限额",
+     "limit per person for death and disability"),
+    ("medical_limit", "money", 2, "medical limit", "每人医疗费用限额", "medical limit per person"),
+    ("medical_deductible", "money", 2, "medical deductible", "医疗免赔额", "deductible per "
+     "accident of the medical cover"),
+    ("medical_ratio", "percent", 1, "medical payout ratio", "医疗赔付比例", "share of the "
+     "medical cost above the deductible that is paid"),
+    ("lam", "number", 3, "claim rate λ", "出险率 λ", "claims per year of a group"),
+    ("mean_relativity", "factor", 4, "mean relativity b(λ)", "平均费率系数 b(λ)",
+     "Σ π_i(λ) r_i at the stationary distribution of the NCD scale"),
+    ("efficiency", "number", 4, "efficiency η(λ)", "效率 η(λ)", "Loimaranta efficiency "
+     "d ln b / d ln λ"),
+    ("best_class_share", "percent", 2, "share in the best class", "最优等级占比", "stationary "
+     "share of the best NCD class"),
+    ("units", "number", 2, "exposure units", "风险单位数", "100 m² of floor area or 10,000 元 "
+     "of turnover"),
+    ("expected_accidents", "number", 4, "expected accidents", "预期事故数", "λ × units"),
+    ("pure_no_aggregate", "money", 2, "pure premium without aggregate", "不计累计限额纯保费",
+     "λ n E[min((X − d)₊, L)]"),
+    ("aggregate_factor", "factor", 4, "aggregate factor", "累计限额系数", "E[min(S, A)] / "
+     "E[S]"),
+    ("limit_per_accident", "money", 2, "limit per accident", "每次事故赔偿限额", "limit per "
+     "accident"),
+    ("ilf", "factor", 4, "ILF", "增限因子", "E[min((X − d)₊, L)] / E[min((X − d)₊, B)]"),
+    ("orders", "count", 0, "orders", "单量", "orders delivered"),
+    ("worker_days", "count", 0, "rider-days", "人天", "worker-days (rows of the activity log)"),
+    ("workers", "count", 0, "workers", "骑手数", "distinct workers"),
+    ("hours", "number", 1, "hours", "在线时长", "hours online"),
+    ("orders_per_day", "number", 2, "orders per day", "日均单量", "orders / worker-days"),
+    ("orders_per_hour", "number", 3, "orders per hour", "时均单量", "orders / hours"),
+    ("per_million_orders", "number", 3, "per million orders", "百万单出险率", "events per "
+     "million orders"),
+    ("payout_probability", "percent", 2, "P(payout > 0)", "赔付概率", "probability that an "
+     "event is paid something"),
+    ("pure_per_order", "number", 5, "pure premium per order", "每单纯保费", "f Σ λ_l E[Y_l] "
+     "(元)", ),
+    ("claims_per_order", "number", 8, "paid claims per order", "每单出险次数", "f Σ λ_l "
+     "P(Y_l > 0)"),
+    ("premium_per_order", "number", 4, "premium per order", "每单保费", "gross premium per "
+     "order (元)"),
+    ("premium_per_day", "number", 3, "premium per rider-day", "每人天保费", "premium × orders "
+     "/ worker-days (元)"),
+    ("premium_per_hour", "number", 4, "premium per hour", "每小时保费", "premium × orders / "
+     "hours (元)"),
+    ("count_lower", "number", 1, "count, lower", "件数下限", "lower end of the exact Poisson "
+     "interval of the count"),
+    ("count_upper", "number", 1, "count, upper", "件数上限", "upper end of the exact Poisson "
+     "interval of the count"),
 )
 
-_UNITS = {"expected_yield": "kg/亩", "guarantee": "kg/亩"}
+_UNITS = {"expected_yield": "kg/亩", "guarantee": "kg/亩", "rate_permille": "‰",
+          "pure_per_order": "元", "premium_per_order": "元", "premium_per_day": "元",
+          "premium_per_hour": "元", "hours": "h"}
 
 #: Every registered quantity by column name.
 REGISTRY: dict[str, Quantity] = {

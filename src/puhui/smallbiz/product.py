@@ -213,8 +213,11 @@ class Product:
         problems: list[str] = []
         kind = doc.get("product", {}).get("kind") if isinstance(doc.get("product"), dict) \
             else None
-        known = ("product", "expenses", *((kind,) if kind in KINDS else KINDS))
+        known = ("family", "product", "expenses", *((kind,) if kind in KINDS else KINDS))
         problems += _unknown(doc, known, "the file", tables=True)
+        if doc.get("family", "smallbiz") != "smallbiz":  # the key `puhui price` dispatches on
+            problems.append(f"family must be 'smallbiz' in a smallbiz product file, got "
+                            f"{doc['family']!r}")
         prod = _table(doc, "product", problems, required=True)
         expenses_raw = _table(doc, "expenses", problems, required=True)
         vals = _read(prod, "product", "[product]", problems)
