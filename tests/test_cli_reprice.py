@@ -43,3 +43,26 @@ def test_header_only_yields_file_is_an_error_not_an_empty_rate_table(tmp_path, c
     err = capsys.readouterr().err
     assert "no rows" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_reprice_cli_on_a_dask_cluster_writes_the_local_bytes(tmp_path, capsys):
+    # issue 18: `puhui reprice --engine dask --scheduler ADDRESS` validates the chunks on the
+    # cluster and writes the same rate table, byte for byte, as the local engine. A 2-worker
+    # LocalCluster in this process (threads: starting worker processes would take ~5 s here);
+    # the command connects to it by its address and disconnects.
+    import pytest
+
+    distributed = pytest.importorskip("distributed")
+    src = puhui.datasets.data_dir() / "crops" / "yields.csv"
+    local, remote = tmp_path / "local.csv", tmp_path / "dask.csv"
+    assert main(["reprice", str(src), "--out", str(local), "--no-progress",
+                 "--chunk-rows", "2000"]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert main(["reprice", str(src), "--out", str(remote), "--no-progress",
+                     "--chunk-rows", "2000", "--engine", "dask",
+                     "--scheduler", cluster.scheduler_address]) == 0
+    assert "5 chunk(s) (dask engine)" in capsys.readouterr().err
+    assert remote.read_bytes() == local.read_bytes()
+    man = json.loads((tmp_path / "dask.csv.manifest.json").read_text(encoding="utf-8"))
+    assert man["assumptions"]["engine"] == "dask" and man["assumptions"]["chunks"] == 5

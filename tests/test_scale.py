@@ -124,11 +124,32 @@ def test_vectorised_csv_writer_is_byte_identical_to_pandas(rows):
 
     df = pd.DataFrame(rows, columns=["name", "x", "n", "flag"]).astype(
         {"name": object, "x": float, "n": "int64", "flag": bool})
-    safe = excel_safe(df)
-    if any(safe["name"].dropna().str.contains("\r")):
+    fast = _csv_minimal(df)
+    if any(df["name"].dropna().str.contains("\r")):
+        assert fast is None  # every cell quoted: pandas writes it
         return
-    fast = _csv_minimal(safe)
-    assert fast == safe.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    assert fast == excel_safe(df).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def test_float_text_is_numpy_repr_on_doubles_of_every_exponent():
+    # Arrow's shortest digits + the layout of Python's repr == ndarray.astype(str), which is
+    # what pandas writes: random bit patterns (every exponent, subnormals, inf, NaN), money-
+    # and rate-like values, and the edges of the plain-digits range [1e-4, 1e15)
+    from puhui.report import _float_text
+
+    rng = np.random.default_rng(18)
+    x = np.concatenate([
+        rng.integers(0, 2**64, 20_000, dtype=np.uint64).view(np.float64),
+        rng.lognormal(0, 8, 20_000), np.round(rng.uniform(-1e7, 1e7, 20_000), 2),
+        np.nextafter([1e-4, 1e15, 1e10, 1e9], 0), np.nextafter([1e15, 1e-4], np.inf),
+        [0.0, -0.0, 1e-4, 1e15, 1e16, 1e-5, 0.1, 500.0, -3.0, np.inf, -np.inf, np.nan,
+         5e-324, 1.7976931348623157e308, 9999999999999998.0, 999999999999999.9]])
+    text, whole = _float_text(x)
+    got = np.array(text.to_pylist(), dtype=object)
+    got[whole] = got[whole] + ".0"
+    want = x.astype(str).astype(object)
+    want[np.isnan(x)] = ""
+    assert (got == want).all(), x[got != want][:5]
 
 
 def test_fft_grid_too_coarse_is_refused_not_warned(monkeypatch):
@@ -167,3 +188,93 @@ def test_dask_engine_equals_local_engine(dask_client, book_csv):
     pd.testing.assert_frame_equal(remote.result, local.result)
     _same_panel(load_yield_panel(YIELDS, engine="dask", scheduler=dask_client,
                                  chunk_rows=2_000)[0], load_yield_panel(YIELDS)[0])
+
+
+# --- experience cells and member cost tables out of core ---------------------------------------
+
+def _policy_book(n: int = 3_000, seed: int = 11) -> pd.DataFrame:
+    """A generated book: policies starting any day of 2022–2024, terms of 1–24 months."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 1096, n), "D")
+    end = start + pd.to_timedelta(rng.integers(20, 730, n), "D")
+    return pd.DataFrame({
+        "policy_id": [f"P{i:07d}" for i in range(n)],
+        "product": rng.choice(["HMB-A", "HMB-B", "ACC"], n),
+        "region": rng.choice(["东城", "西城", "Z"], n),
+        "segment": rng.choice(["healthy", "preexisting"], n),
+        "start_date": start.strftime("%Y-%m-%d"), "end_date": end.strftime("%Y-%m-%d"),
+        "sum_insured": 1e6, "premium": np.round(rng.uniform(20, 900, n), 2),
+        "exposure": rng.integers(1, 5, n).astype(float)})
+
+
+def _same_cells(got, want):
+    pd.testing.assert_frame_equal(got[got.columns[:-4]], want[want.columns[:-4]])
+    np.testing.assert_allclose(got[got.columns[-4:]].to_numpy(float),
+                               want[want.columns[-4:]].to_numpy(float), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("by, period, as_of", [
+    (("product",), "year", None), (("product", "region"), "quarter", "2024-06-30"),
+    ((), None, None)])
+def test_chunked_earned_cells_equal_the_in_memory_cells(tmp_path, by, period, as_of):
+    from puhui.experience.exposure import earned
+    from puhui.experience.scale import earned_cells
+
+    path = tmp_path / "policies.csv"
+    _policy_book().to_csv(path, index=False)
+    got, res = earned_cells(path, by, period, as_of, chunk_rows=700)
+    assert res.chunks == 5
+    _same_cells(got, earned(load(path, "policies"), by, period, as_of))
+
+
+def test_chunked_earned_cells_on_bundled_policies():
+    from puhui.experience.exposure import earned
+    from puhui.experience.scale import earned_cells
+
+    path = puhui.datasets.data_dir() / "crops" / "policies.csv"
+    got, res = earned_cells(path, ("product", "region"), "month", chunk_rows=250)
+    assert res.chunks == 4 and res.rows == 900
+    _same_cells(got, earned(load(path, "policies"), ("product", "region"), "month"))
+
+
+def test_member_cost_table_carries_members_without_cost_as_counts(tmp_path):
+    # the bundled 惠民保 book, its first 30,000 member-years (about 88% without any cost):
+    # chunked and compacted == cost_table of the whole, compacted; weighted means unchanged
+    from puhui.experience.member_costs import cost_table
+    from puhui.experience.scale import _compact, member_cost_table
+
+    pol = pd.read_parquet(puhui.datasets.data_dir() / "huiminbao" / "policies.parquet")
+    pol = pol.iloc[:30_000]
+    costs = pd.read_parquet(puhui.datasets.data_dir() / "huiminbao" / "costs.parquet")
+    costs = costs[costs["policy_id"].isin(pol["policy_id"])].reset_index(drop=True)
+    path = tmp_path / "pol.parquet"
+    pol.to_parquet(path, index=False)
+    got, res = member_cost_table(path, costs, trend=0.08, chunk_rows=7_000)
+    full = cost_table(load(path, "policies"), costs, trend=0.08)
+    want = _compact(full)
+    assert res.chunks == 5 and got.lines == want.lines and got.segments == want.segments
+    assert got.to_year == want.to_year and len(got.weight) < 0.2 * len(full.weight)
+    assert np.array_equal(got.cost, want.cost) and np.array_equal(got.segment, want.segment)
+    assert np.array_equal(got.year, want.year)
+    np.testing.assert_allclose(got.weight, want.weight, rtol=1e-12)
+    for s in range(len(got.segments)):  # exposure and mean cost per segment, as row by row
+        a, b = got.segment == s, full.segment == s
+        assert got.weight[a].sum() == pytest.approx(full.weight[b].sum(), rel=1e-12)
+        np.testing.assert_allclose(got.weight[a] @ got.cost[a], full.weight[b] @ full.cost[b],
+                                   rtol=1e-12)
+    stray = pd.concat([costs, pd.DataFrame({"policy_id": ["nobody"], "benefit_line":
+                                            [costs["benefit_line"].iat[0]], "cost": [1.0]})])
+    with pytest.raises(DataError, match="unknown_id"):
+        member_cost_table(path, stray, chunk_rows=10_000)
+
+
+def test_dask_engine_equals_local_engine_for_earned_cells(dask_client, tmp_path):
+    from puhui.experience.scale import earned_cells
+
+    path = tmp_path / "policies.csv"
+    _policy_book(1_500).to_csv(path, index=False)
+    local, _ = earned_cells(path, ("product", "region"), "quarter", chunk_rows=400)
+    remote, res = earned_cells(path, ("product", "region"), "quarter", chunk_rows=400,
+                               engine="dask", scheduler=dask_client)
+    assert res.engine == "dask" and res.chunks == 4
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)

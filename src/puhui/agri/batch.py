@@ -105,11 +105,17 @@ class PanelAggregation:
     (cells × years) array. Repeated region × crop × year keys were refused by the scan."""
 
     def map(self, chunk: pd.DataFrame):
-        r_codes, r_uniq = pd.factorize(chunk["region"].to_numpy(object))
-        c_codes, c_uniq = pd.factorize(chunk["crop"].to_numpy(object))
-        pair = r_codes.astype(np.int64) * max(len(c_uniq), 1) + c_codes
-        codes, pairs = pd.factorize(pair)
+        r_codes, r_uniq = pd.factorize(chunk["region"])  # a Categorical's codes: no hashing
+        c_codes, c_uniq = pd.factorize(chunk["crop"])
         nc = max(len(c_uniq), 1)
+        pair = r_codes.astype(np.int64) * nc + c_codes
+        if len(r_uniq) * nc <= 4 * len(pair) + 1024:  # the pairs present, by a mask
+            present = np.zeros(len(r_uniq) * nc, bool)
+            present[pair] = True
+            pairs = np.flatnonzero(present)
+            codes = (np.cumsum(present) - 1)[pair]
+        else:
+            codes, pairs = pd.factorize(pair)
         return (np.asarray(r_uniq, object)[pairs // nc], np.asarray(c_uniq, object)[pairs % nc],
                 codes.astype(np.int64), chunk["year"].to_numpy(np.int64),
                 chunk["yield"].to_numpy(float))

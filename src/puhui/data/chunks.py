@@ -202,8 +202,9 @@ def _plain_floats(arr, whole: bool):
         return None
     offsets = np.frombuffer(arr.buffers()[1], np.int32)[arr.offset:arr.offset + len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
-    if _NOT_PLAIN[data].any():
-        return None
+    if data.size and (data.max() > 126 or np.count_nonzero(data <= 32)
+                      or np.count_nonzero(data == 44) or np.count_nonzero(data == 95)):
+        return None  # a byte of _NOT_PLAIN (by comparisons: 4× faster than a lookup table)
     empty = np.diff(offsets) == 0
     try:
         parsed = pc.cast(arr.filter(pa.array(~empty)) if empty.any() else arr, pa.float64())
@@ -217,11 +218,30 @@ def _plain_floats(arr, whole: bool):
     return out
 
 
+def _distinct_cells(arr):
+    """A text column with few distinct values as a Categorical of the cells as written (the
+    chunk's distinct values in order of first appearance, Arrow's ``dictionary_encode``), or
+    None when more than half of its cells are distinct."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if arr.null_count or not len(arr):
+        return None
+    enc = pc.dictionary_encode(arr)
+    if len(enc.dictionary) > 0.5 * len(arr):
+        return None
+    cats = enc.dictionary.to_pandas().to_numpy(object)
+    return pd.Categorical.from_codes(enc.indices.to_numpy(), categories=pd.Index(cats, dtype=object),
+                                     validate=False)
+
+
 def _frame(table, kind: str, fmt: str) -> pd.DataFrame:
     """The chunk as :func:`puhui.data.read_table` gives it: text cells for a CSV (number columns
-    of plain numbers already as floats, which validation reads to the same values), typed
-    columns for Parquet."""
-    from .schema import FLOAT, INT, schema
+    of plain numbers already as floats, which validation reads to the same values; text and
+    date columns with few distinct values as a Categorical of the cells as written, checked
+    value by value in :func:`check_chunk`), typed columns for Parquet."""
+    from .schema import DATE, FLOAT, INT, STR, schema
 
     if fmt == "parquet":
         from .io import arrow_frame
@@ -233,9 +253,37 @@ def _frame(table, kind: str, fmt: str) -> pd.DataFrame:
         col = table.column(name)
         target = sch.resolve(str(name).strip().lstrip("\ufeff"))
         dtype = sch.column(target).dtype if target in sch.names else None
-        floats = _plain_floats(col, dtype == INT) if dtype in (FLOAT, INT) else None
-        cols[name] = floats if floats is not None else col.to_pandas().to_numpy(object)
+        cells = None
+        if dtype in (FLOAT, INT):
+            cells = _plain_floats(col, dtype == INT)
+        elif dtype in (STR, DATE):
+            cells = _distinct_cells(col)
+        cols[name] = cells if cells is not None else col.to_pandas().to_numpy(object)
     return pd.DataFrame(cols)
+
+
+def _check_distinct(series: pd.Series, col, table: str):
+    """:func:`puhui.data.validate._check_column` of a Categorical column of raw cells, run on
+    its distinct values only (every rule of a text or date cell is a function of the cell
+    alone) and mapped back by the codes: typed values as a Categorical (text) or an array
+    (dates). Any problem or note → None (the caller checks the column row by row, for the
+    row numbers)."""
+    from .schema import STR
+    from .validate import _check_column
+
+    cat = series.array
+    values, problems, notes = _check_column(pd.Series(np.asarray(cat.categories, object),
+                                                      dtype=object), col, table)
+    if problems or notes:
+        return None
+    codes = cat.codes
+    if (codes < 0).any():
+        return None
+    if col.dtype != STR:
+        return np.asarray(values)[codes]
+    ucodes, uniq = pd.factorize(np.asarray(values, object))  # cleaned text may coincide
+    return pd.Categorical.from_codes(ucodes[codes], categories=pd.Index(uniq, dtype=object),
+                                     validate=False)
 
 
 @dataclass
@@ -281,6 +329,12 @@ def check_chunk(raw: pd.DataFrame, kind: str, *, table: str, start: int = 0,
         if strict and _wrong_type(series, col) is not None:
             problems.append(Problem(table, col.name, None, "wrong_type", "wrong type"))
             continue
+        if not strict and isinstance(series.dtype, pd.CategoricalDtype):
+            typed_values = _check_distinct(series, col, table)
+            if typed_values is not None:
+                out[col.name] = typed_values
+                continue
+            series = series.astype(object)
         values, col_problems, col_notes = _check_column(series, col, table)
         problems.extend(sorted(_shift(col_problems, start),
                                key=lambda p: (_RANK.get(p.rule, 3), p.row or 0)))
@@ -312,7 +366,9 @@ def _work(table, kind, name, start, fmt, agg):
 class Aggregation:
     """What a scan computes: ``map(typed_chunk) → partial`` on each chunk (on a worker with the
     Dask engine: the object is pickled), ``combine(list_of_partials) → result`` once, in chunk
-    order. Subclasses must be importable top-level classes (for Dask)."""
+    order. Subclasses must be importable top-level classes (for Dask). In a chunk of a CSV,
+    text columns with few distinct values arrive as pandas ``Categorical`` (the values typed
+    as :func:`puhui.data.load` types them; ``astype(object)`` gives its column)."""
 
     def map(self, chunk: pd.DataFrame):
         raise NotImplementedError
@@ -322,10 +378,12 @@ class Aggregation:
 
 
 class Collect(Aggregation):
-    """The typed table itself (the chunks concatenated): the in-memory result, for tests."""
+    """The typed table itself (the chunks concatenated, text columns as object like
+    :func:`puhui.data.load`): the in-memory result, for tests."""
 
     def map(self, chunk):
-        return chunk
+        cats = [c for c in chunk.columns if isinstance(chunk[c].dtype, pd.CategoricalDtype)]
+        return chunk.astype(dict.fromkeys(cats, object)) if cats else chunk
 
     def combine(self, partials):
         return pd.concat(partials, ignore_index=True) if partials else pd.DataFrame()
@@ -375,7 +433,7 @@ def _client(scheduler):
         return Client(cluster), cluster
     if isinstance(scheduler, str):
         try:
-            return Client(scheduler, timeout="20s"), None
+            return Client(scheduler, timeout="20s"), False  # ours to close, not the cluster
         except OSError as exc:
             raise ParameterError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
     return scheduler, None  # a distributed.Client given by the caller
@@ -471,9 +529,10 @@ def _scan(tables, fmt, path, kind, name, agg, engine, scheduler) -> ScanResult:
                     wait([f for f in futures if not f.done()], return_when="FIRST_COMPLETED")
             checked = client.gather(futures)
         finally:
-            if cluster is not None:
+            if cluster is not None:  # a client (and cluster) this scan started
                 client.close()
-                cluster.close()
+                if cluster is not False:
+                    cluster.close()
     if first:  # no data rows: the in-memory path reports an empty table as it does
         raise _Fallback("no rows")
     problems = [p for c in checked for p in c.problems]
@@ -503,11 +562,12 @@ def _duplicate_rows(hashes: np.ndarray) -> np.ndarray:
     """1-based rows whose hash occurs more than once."""
     if len(hashes) < 2:
         return np.zeros(0, np.int64)
+    s = np.sort(hashes)  # (sorting values is several times faster than argsort)
+    if not (s[1:] == s[:-1]).any():
+        return np.zeros(0, np.int64)
     order = np.argsort(hashes, kind="stable")
     s = hashes[order]
     same = s[1:] == s[:-1]
-    if not same.any():
-        return np.zeros(0, np.int64)
     mark = np.zeros(len(s), bool)
     mark[1:] |= same
     mark[:-1] |= same

@@ -253,7 +253,7 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
     keys = [objective] if isinstance(objective, str) else list(objective)
     choice = optimise(ev, cons, objective=keys)
     ev.assumptions.update(experience_years=years, trend=trend, objective=keys,
-                          take_up=take_up_text, alpha=alpha)
+                          take_up=take_up_text, alpha=alpha, lines=list(lines))
     return ev, choice, cons
 
 
@@ -371,6 +371,17 @@ def add_tuning(rep: Report, ev, choice, constraints, product: Product, *, top: i
             "prob_cr_above_100_fixed"]
     rep.table("tuning_designs", t[[c for c in cols if c in t.columns]],
               caption="Every design (first rows shown)", max_rows=15)
+    current = t[t["current"]] if "current" in t.columns else t.iloc[:0]
+    blank = [c for c in ("deductible", "payout_ratio") if c in current.columns
+             and len(current) and current[c].isna().all()]
+    if blank:  # today's design is off the grid's axes: say why its cell is empty
+        terms = "; ".join(
+            f"{ln.name}: 起付线 {ln.terms['healthy'].deductible:,.0f} 元, 赔付比例 "
+            f"{ln.terms['healthy'].payout_ratio:.0%}"
+            for ln in product.lines if ln.name in a.get("lines", [ln.name for ln in product.lines]))
+        rep.text(f"Today's design (row `current`) has no single {' or '.join(blank)}: its lines "
+                 f"differ ({terms}; healthy members), while each design of the grid sets one "
+                 "value for every line tuned, so the cell is left empty (—).")
     if choice.design is None:
         rep.text("**No design meets the constraints at this price**: the price must rise, or "
                  "the constraints be relaxed.")

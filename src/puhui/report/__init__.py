@@ -90,75 +90,155 @@ def _has_cr(values: pd.Series) -> bool:
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """A table as CSV for a spreadsheet: :func:`excel_safe`, UTF-8 with BOM (Excel then reads
     Chinese text), ``\\n`` line ends, no index. A text cell holding a carriage return (which
-    the minimal quoting leaves bare, splitting the row in a reader) makes every cell quoted."""
+    the minimal quoting leaves bare, splitting the row in a reader) makes every cell quoted.
+
+    Tables of float, integer, boolean and text columns are written by :func:`_csv_minimal`
+    (Arrow, no Python call per cell), byte-identical to pandas' ``to_csv``; others by pandas.
+    """
     import csv
 
-    safe = excel_safe(df)
-    bare_cr = any(_has_cr(safe.iloc[:, i]) for i in range(safe.shape[1]))
-    fast = None if bare_cr else _csv_minimal(safe)
+    fast = _csv_minimal(df)
     if fast is not None:
         return fast
+    safe = excel_safe(df)
+    bare_cr = any(_has_cr(safe.iloc[:, i]) for i in range(safe.shape[1]))
     quoting = csv.QUOTE_ALL if bare_cr else csv.QUOTE_MINIMAL
     return safe.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8-sig")
 
 
-def _csv_text(values):
-    """Cells of one column as pandas' ``to_csv`` writes them with minimal quoting, or None for
-    a column it formats otherwise (dates, categories, nullable integers, mixed objects).
+def _float_text(values):
+    """Float cells as ``ndarray.astype(str)`` writes them (Python's shortest ``repr``: ``0.1``,
+    ``500.0``, ``1e-05``, ``1e+16``), NaN as the empty string: ``(text, whole)``, an Arrow
+    array and the mask of cells that still need ``.0`` after them — without a Python call per
+    cell.
 
-    Floats are ``ndarray.astype(str)`` — what pandas itself does without ``float_format`` — and
-    NaN the empty string; integers and booleans ``str``; text is quoted (``"`` doubled) when it
-    holds a comma, a quote or a line feed, as Python's ``csv`` module does."""
-    import numpy as np
-
-    kind = values.dtype.kind
-    if kind == "f":
-        out = values.astype(str).astype(object)
-        out[np.isnan(values)] = ""
-        return out
-    if kind in "iub":
-        return values.astype(str).astype(object)
-    if kind != "O":
-        return None
-    null = pd.isna(values)
-    cells = np.where(null, "", values) if null.any() else values
-    if pd.api.types.infer_dtype(cells, skipna=False) not in ("string", "empty"):
-        return None
-    text = pd.Series(cells, dtype=object)
-    quote = text.str.contains('[,"\n]', regex=True).to_numpy(bool)
-    if quote.any():
-        text = text.copy()
-        text[quote] = '"' + text[quote].str.replace('"', '""', regex=False) + '"'
-    return text.to_numpy(object)
-
-
-def _csv_minimal(safe: pd.DataFrame) -> bytes | None:
-    """``safe.to_csv(index=False, lineterminator="\\n")`` in UTF-8 with BOM, built column by
-    column with NumPy and joined by Arrow (no Python loop per cell): byte-identical to pandas
-    for float, integer, boolean and text columns; None (use pandas) for any other column or a
-    table of fewer than two columns."""
+    Arrow's cast (double-conversion ``ToShortest``) gives the same shortest round-trip digits
+    as ``repr`` (both: the fewest digits that read back to the same double, the closest to it
+    among those); only the layout differs — Arrow writes ``500`` for ``500.0`` and
+    ``0.00001`` for ``1e-05``. So the cells with ``|x|`` in [1e-4, 1e15) (and zeros), where
+    ``repr`` writes plain digits, take Arrow's text (plus ``.0`` for a whole number); the
+    others (tiny, huge, ±inf, NaN, or any Arrow text with an exponent) are few and formatted
+    by NumPy. tests/test_scale.py compares the result with ``astype(str)`` on random doubles
+    of every exponent."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if safe.shape[1] < 2 or not all(isinstance(c, str) for c in safe.columns):
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    mag = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        plain = ((mag >= 1e-4) & (mag < 1e15)) | (values == 0)
+        safe = np.where(plain, values, 0.0)
+    text = pc.cast(pa.array(safe), pa.large_string())
+    other = ~plain | np.asarray(pc.match_substring(text, "e"), bool)
+    whole = ~other & (safe == np.trunc(safe))
+    if other.any():
+        cells = values[other].astype(str)
+        cells[np.isnan(values[other])] = ""
+        text = pc.replace_with_mask(text, pa.array(other), pa.array(cells, pa.large_string()))
+    return text, whole
+
+
+def _text_cells(values):
+    """A text column (str or missing) as Arrow, made safe and quoted as :func:`csv_bytes`
+    writes it; None for a column of other objects or with a carriage return."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    null = pd.isna(values)
+    cells = np.where(null, "", values) if null.any() else values
+    if pd.api.types.infer_dtype(cells, skipna=False) not in ("string", "empty"):
         return None
-    cols = []
-    for i in range(safe.shape[1]):
-        cells = _csv_text(safe.iloc[:, i].to_numpy())
+    text = pa.array(cells, pa.large_string())
+    if pc.any(pc.match_substring(text, "\r")).as_py():
+        return None  # every cell quoted: pandas writes it
+    risky = pc.match_substring_regex(text, "^[=+@\\t-]")  # excel_safe's FORMULA_START
+    if pc.any(risky).as_py():
+        empty = pa.scalar("", pa.large_string())
+        text = pc.if_else(risky, pc.binary_join_element_wise(
+            pa.scalar("'", pa.large_string()), text, empty), text)
+    quote = pc.match_substring_regex(text, '[,"\n]')
+    if pc.any(quote).as_py():
+        mark = pa.scalar('"', pa.large_string())
+        quoted = pc.binary_join_element_wise(mark, pc.replace_substring(text, '"', '""'), mark,
+                                             pa.scalar("", pa.large_string()))
+        text = pc.if_else(quote, quoted, text)
+    return text
+
+
+def _csv_text(values):
+    """Cells of one column as pandas' ``to_csv`` writes them (after :func:`excel_safe`) with
+    minimal quoting: ``(text, whole)``, an Arrow ``large_string`` array and the mask of float
+    cells to be followed by ``.0`` (or None); None for a column pandas formats otherwise
+    (dates, categories, nullable integers, mixed objects) or one with a carriage return.
+
+    Floats as ``ndarray.astype(str)`` — what pandas itself does without ``float_format`` —
+    and NaN the empty string (:func:`_float_text`); integers ``str`` (Arrow's cast writes the
+    same digits); booleans ``True``/``False``; text is quoted (``"`` doubled) when it holds a
+    comma, a quote or a line feed, as Python's ``csv`` module does."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.dtype.kind
+    if kind == "f":
+        return _float_text(values)
+    if kind in "iu":
+        return pc.cast(pa.array(values), pa.large_string()), None
+    if kind == "b":
+        return pa.array(np.where(values, "True", "False"), pa.large_string()), None
+    text = _text_cells(values) if kind == "O" else None
+    return None if text is None else (text, None)
+
+
+def _tail(whole, sep: str):
+    """The bytes written after each cell: ``.0`` where ``whole``, then ``sep`` (Arrow array
+    built from its buffers, or one scalar)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if whole is None or not whole.any():
+        return pa.scalar(sep, pa.large_string())
+    offsets = np.zeros(len(whole) + 1, np.int64)
+    np.cumsum(1 + 2 * whole, out=offsets[1:])
+    data = np.empty(offsets[-1], np.uint8)
+    data[offsets[1:] - 1] = ord(sep)
+    at = offsets[:-1][whole]
+    data[at] = ord(".")
+    data[at + 1] = ord("0")
+    return pa.LargeStringArray.from_buffers(len(whole), pa.py_buffer(offsets),
+                                            pa.py_buffer(data))
+
+
+def _csv_minimal(df: pd.DataFrame) -> bytes | None:
+    """``excel_safe(df).to_csv(index=False, lineterminator="\\n")`` in UTF-8 with BOM, built
+    column by column with Arrow and joined in one pass (no Python loop per cell):
+    byte-identical to pandas for float, integer, boolean and text columns; None (use pandas)
+    for any other column, a text cell with a carriage return, or a table of fewer than two
+    columns."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if df.shape[1] < 2 or not all(isinstance(c, str) for c in df.columns):
+        return None
+    parts = []
+    for i in range(df.shape[1]):
+        cells = _csv_text(df.iloc[:, i].to_numpy())
         if cells is None:
             return None
-        cols.append(pa.array(cells, pa.large_string()))
-    header = _csv_text(np.array(list(safe.columns), dtype=object))
-    head = (",".join(header) + "\n").encode("utf-8-sig")
-    if not len(safe):
+        parts += [cells[0], _tail(cells[1], "\n" if i == df.shape[1] - 1 else ",")]
+    names = [("'" + c) if c.startswith(FORMULA_START) else c for c in df.columns]
+    header = _text_cells(np.array(names, dtype=object))
+    if header is None:
+        return None
+    head = (",".join(header.to_pylist()) + "\n").encode("utf-8-sig")
+    if not len(df):
         return head
-    rows = pc.binary_join_element_wise(*cols, pa.scalar(",", pa.large_string()))
-    empty, newline = pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string())
-    body = pc.binary_join_element_wise(rows, empty, newline)  # each row + "\\n"
+    body = pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string()))
     offsets = np.frombuffer(body.buffers()[1], np.int64)[body.offset:body.offset + len(body) + 1]
-    data = body.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
-    return head + data
+    return head + body.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
 def _md_cell(text: str) -> str:
