@@ -15,7 +15,6 @@ English, Chinese or both):
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -23,9 +22,9 @@ from ..data.schema import DATE, FLOAT, INT, STR, Column, Schema
 from ..errors import ParameterError
 from ..gig import reporting
 from ..gig.product import LINES, GigProduct
-from ..report import Report, csv_bytes
-from ..repro import Manifest, check_output_folder, write_bytes
-from .tables import read_folder_table
+from ..report import csv_bytes
+from ..repro import check_output_folder, write_bytes
+from .tables import read_folder_table, write_family_report
 
 __all__ = ["ACTIVITY", "CLAIMS", "run_price", "run_review", "run_tune", "write_example"]
 
@@ -68,19 +67,9 @@ def _run(command: str, title: str, product_path, data_dir, out_dir, options: dic
     if claims:
         data["claims"], paths["claims"] = read_folder_table(data_dir, "claims", CLAIMS)
     as_of = _as_of(log)
-    policies = [str(p) for p in options.get("policy_books", ())]
-    manifest = Manifest(command=f"puhui {command} {Path(product_path).name}")
-    rep = Report(f"{title} — {product.name}", manifest=manifest)
-    used = section(rep, product, data, as_of=as_of, policies=policies)
-    manifest.assumptions.update({"family": "gig", "as_of": as_of, "results": used,
-                                 "options": options})
-    manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
-    for name, path in paths.items():
-        manifest.add_input(name, path, relative_to=Path(data_dir))
-    for book in policies:
-        if book.endswith(".toml"):
-            manifest.add_input(f"policy:{Path(book).stem}", book, relative_to=Path(book).parent)
-    return rep.write(os.fspath(out_dir), inputs=inputs)
+    return write_family_report(command, title, {"family": "gig"}, product, product_path,
+                               data_dir, out_dir, paths, inputs, options, section, data,
+                               as_of)
 
 
 def run_price(product_path, data_dir, out_dir, *, policy_books=()) -> Path:

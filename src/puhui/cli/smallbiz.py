@@ -27,7 +27,6 @@ liability experience format yet: a clear error).
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -35,11 +34,11 @@ import pandas as pd
 
 from ..data.schema import FLOAT, INT, STR, Column, Schema
 from ..errors import DataError, ParameterError, Problem
-from ..report import Report, csv_bytes
-from ..repro import Manifest, check_output_folder, write_bytes
+from ..report import csv_bytes
+from ..repro import check_output_folder, write_bytes
 from ..smallbiz import reporting
 from ..smallbiz.product import Product
-from .tables import read_folder_table
+from .tables import read_folder_table, write_family_report
 
 __all__ = ["SCHEMAS", "read_data", "run_price", "run_review", "run_tune", "write_example"]
 
@@ -145,19 +144,9 @@ def _run(command: str, title: str, product_path, data_dir, out_dir, options: dic
     data, paths = read_data(product, data_dir, command)
     frame = next(iter(data.values()))
     as_of = _as_of(frame)
-    policies = [str(p) for p in options.get("policy_books", ())]
-    manifest = Manifest(command=f"puhui {command} {Path(product_path).name}")
-    rep = Report(f"{title} — {product.name}", manifest=manifest)
-    used = section(rep, product, data, as_of=as_of, policies=policies)
-    manifest.assumptions.update({"family": "smallbiz", "kind": product.kind, "as_of": as_of,
-                                 "results": used, "options": options})
-    manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
-    for name, path in paths.items():
-        manifest.add_input(name, path, relative_to=Path(data_dir))
-    for book in policies:
-        if book.endswith(".toml"):
-            manifest.add_input(f"policy:{Path(book).stem}", book, relative_to=Path(book).parent)
-    return rep.write(os.fspath(out_dir), inputs=inputs)
+    return write_family_report(command, title, {"family": "smallbiz", "kind": product.kind}, product, product_path,
+                               data_dir, out_dir, paths, inputs, options, section, data,
+                               as_of)
 
 
 def run_price(product_path, data_dir, out_dir, *, policy_books=()) -> Path:

@@ -149,3 +149,31 @@ def read_folder_table(folder, name: str, schema: Schema) -> tuple[pd.DataFrame, 
     typed table and its path (for the manifest)."""
     path = find_table(folder, name)
     return typed_table(read_table(path), schema, path.name), path
+
+
+def write_family_report(command: str, title: str, family: dict, product, product_path,
+                        data_dir, out_dir, paths: dict, inputs, options: dict, section,
+                        data, as_of: str):
+    """One run of ``puhui price|review|tune`` for a family other than 惠民保: the report
+    ``title — product.name`` with ``section(rep, product, data, as_of=, policies=)``, its
+    manifest (``family`` keys, the date of the rule check, what the section used, the options;
+    the product file, the data files and any company-policy rulebook file as inputs), written
+    whole to ``out_dir``. The one writer of ``puhui.cli.smallbiz`` and ``puhui.cli.gig``."""
+    import os
+
+    from ..report import Report
+    from ..repro import Manifest
+
+    policies = [str(p) for p in options.get("policy_books", ())]
+    manifest = Manifest(command=f"puhui {command} {Path(product_path).name}")
+    rep = Report(f"{title} — {product.name}", manifest=manifest)
+    used = section(rep, product, data, as_of=as_of, policies=policies)
+    manifest.assumptions.update({**family, "as_of": as_of, "results": used,
+                                 "options": options})
+    manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
+    for name, path in paths.items():
+        manifest.add_input(name, path, relative_to=Path(data_dir))
+    for book in policies:
+        if book.endswith(".toml"):
+            manifest.add_input(f"policy:{Path(book).stem}", book, relative_to=Path(book).parent)
+    return rep.write(os.fspath(out_dir), inputs=inputs)

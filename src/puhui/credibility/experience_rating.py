@@ -200,34 +200,3 @@ def _validated_experience(experience, group, period, actual, expected, claims):
     return pd.DataFrame({"group": e[group].to_numpy(), "period": e[period].to_numpy(),
                          "actual": a, "expected": x, "claims": n, "ratio": a / x})
 
-
-def _validated_experience(experience, group, period, actual, expected, claims):
-    if not isinstance(experience, pd.DataFrame):
-        raise ParameterError("experience must be a DataFrame (group × period rows)")
-    need = [group, period, actual, expected] + ([claims] if claims else [])
-    missing = [c for c in need if c not in experience.columns]
-    if missing:
-        raise DataError([Problem("experience", c, None, "missing_column",
-                                 "required column is missing") for c in missing])
-    e = experience.reset_index(drop=True)
-    a = pd.to_numeric(e[actual], errors="coerce").to_numpy(float)
-    x = pd.to_numeric(e[expected], errors="coerce").to_numpy(float)
-    n = a if claims is None else pd.to_numeric(e[claims], errors="coerce").to_numpy(float)
-    problems = []
-    for col, v, bad, rule, msg in [
-        (actual, a, ~np.isfinite(a) | (a < 0), "out_of_range", "actual must be a number ≥ 0"),
-        (expected, x, ~np.isfinite(x) | (x <= 0), "out_of_range",
-         "expected must be a number > 0"),
-        (claims or actual, n, ~np.isfinite(n) | (n < 0), "out_of_range",
-         "claim counts must be ≥ 0"),
-    ]:
-        problems += [Problem("experience", col, int(i) + 1, rule, msg, v[i])
-                     for i in np.flatnonzero(bad)]
-    dup = e.duplicated([group, period], keep=False).to_numpy()
-    problems += [Problem("experience", period, int(i) + 1, "duplicate_key",
-                         "one row per group and period", e[period].iloc[i])
-                 for i in np.flatnonzero(dup)]
-    if problems:
-        raise DataError(problems)
-    return pd.DataFrame({"group": e[group].to_numpy(), "period": e[period].to_numpy(),
-                         "actual": a, "expected": x, "claims": n, "ratio": a / x})

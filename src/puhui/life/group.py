@@ -11,17 +11,11 @@ consistent. For one-year term life the group's net premium is
     P_group = Σ_rows lives · S · v · min(L · m · q_x, 1)       (m the product's loading)
 
 **Experience rating** (:class:`GroupExperienceRating`): the group's actual claims A against
-the claims E expected on the manual basis, period by period, give the ratio ``X = A/E``; the
-experience-rated premium is the manual premium × the credibility-weighted ratio:
-
-* ``"limited_fluctuation"`` (有限波动信度): ``Z = min(1, √(n/n_F))``, n the group's claim
-  count, ``n_F = (z_{(1+p)/2}/k)² (1 + CV²)`` (1,082 claims for p = 90 %, k = 5 %),
-  factor ``Z · A/E + (1 − Z) · C`` with the complement C = 1 (the manual rate) or the
-  portfolio's A/E;
-* ``"buhlmann_straub"`` (Bühlmann–Straub across groups, :class:`puhui.credibility.BuhlmannStraub`):
-  ratios ``X_it = A_it/E_it`` with weights ``E_it`` (under Poisson claims the within variance
-  of X_it is about ``m/E_it``, as the model assumes), ``z_i = E_i/(E_i + s²/a)``, factor
-  ``m̂ + z_i (X̄_i − m̂)`` with the collective ``m̂``.
+the claims E expected on the manual basis, period by period; the experience-rated premium is
+the manual premium × the credibility-weighted ratio A/E — limited fluctuation or
+Bühlmann–Straub, whose formulas are in :mod:`puhui.credibility.experience_rating` (the
+product-neutral :class:`~puhui.credibility.ExperienceRating` this class extends with
+:meth:`~GroupExperienceRating.apply`).
 
 A group without experience gets the complement (C, or m̂).
 """
