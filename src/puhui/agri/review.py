@@ -77,7 +77,7 @@ from scipy import stats
 
 from ..errors import DataError, ParameterError, Problem
 from .benchmark import _blank, _duplicates, _frame, _unknown_columns
-from .rules import base_rate, filed_rate, premium_adequacy
+from .rules import base_rate, filed_rate, premium_adequacy, valuation_day
 
 #: Columns of the experience table (county × crop × year), with their meaning.
 EXPERIENCE_COLUMNS: dict[str, str] = {
@@ -414,19 +414,6 @@ def _number(v) -> bool:
             and bool(np.isfinite(v)))
 
 
-def _as_of(value) -> pd.Timestamp:
-    if value is None:
-        raise ParameterError("as_of (the valuation date, 评估日) is required: it selects the "
-                             "rulebook in force and the policies for the 保费不足准备金 test")
-    try:
-        when = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        when = pd.NaT
-    if pd.isna(when):
-        raise ParameterError(f"as_of must be a date YYYY-MM-DD, got {value!r}")
-    return when.normalize()
-
-
 def _missing_cells(exp_keys: pd.DataFrame, other: pd.DataFrame, keys, table, what):
     m = exp_keys.drop_duplicates().merge(other[keys].drop_duplicates(), how="left", on=keys,
                                          indicator=True)
@@ -603,7 +590,9 @@ def crop_review(experience, filed, *, as_of, zones=None, level: float = 0.95,
     >>> r.table["band_hit"].tolist()
     ['', 'lower', 'upper']
     """
-    when = _as_of(as_of)
+    when = valuation_day(as_of, "as_of (the valuation date, 评估日)",
+                         "it selects the rulebook in force and the policies for the "
+                         "保费不足准备金 test")
     if not (_number(level) and 0 < level < 1):
         raise ParameterError(f"level must be in (0, 1), got {level!r}")
     for name, v in (("maintenance_expense", maintenance_expense),

@@ -304,6 +304,25 @@ def cap_rate_change(previous_rate, indicated_rate, *, max_increase: float | Rule
     return RateChange(prev, new, rate, rate / prev - 1.0, np.asarray(out), notes)
 
 
+
+def valuation_day(value, name: str, why: str) -> pd.Timestamp:
+    """The valuation date (评估日) ``value`` as a day: required (``why`` says what it selects)
+    and a date, else a ParameterError naming ``name``. The one check of the 保费不足准备金 test
+    and the crop rate review.
+
+    >>> valuation_day("2025-06-30 12:00", "as_of", "it selects the rules")
+    Timestamp('2025-06-30 00:00:00')
+    """
+    if value is None:
+        raise ParameterError(f"{name} is required: {why}")
+    try:
+        when = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        when = pd.NaT
+    if pd.isna(when):
+        raise ParameterError(f"{name} must be a date (YYYY-MM-DD), got {value!r}")
+    return when.normalize()
+
 @dataclass(frozen=True)
 class PremiumAdequacy:
     """保费不足准备金评估 at a valuation date (准备金评估日), per unit (arrays broadcast).
@@ -382,16 +401,9 @@ def premium_adequacy(unearned_premium, expected_claims, expenses, *,
     >>> float(r.unearned_premium_reserve), float(r.deficiency), bool(r.adequate)
     (50.0, 5.0, False)
     """
-    if valuation_date is None:
-        raise ParameterError("valuation_date is required: the 保费不足准备金 test is made at a "
-                             "准备金评估日 on the unexpired risk of the policies in force then")
-    try:
-        when = pd.Timestamp(valuation_date)
-    except (TypeError, ValueError):
-        when = pd.NaT
-    if pd.isna(when):
-        raise ParameterError(f"valuation_date must be a date (YYYY-MM-DD), got "
-                             f"{valuation_date!r}")
+    when = valuation_day(valuation_date, "valuation_date",
+                         "the 保费不足准备金 test is made at a 准备金评估日 on the unexpired risk of "
+                         "the policies in force then")
     u, c, e, d = (np.asarray(v, float) for v in (unearned_premium, expected_claims, expenses,
                                                   deferred_acquisition_cost))
     for name, a in (("unearned_premium", u), ("expected_claims", c), ("expenses", e),

@@ -93,7 +93,8 @@ from ..credibility import full_credibility_standard, partial_credibility
 from ..errors import DataError, ParameterError, Problem
 from ..plots import label, new_axes
 
-__all__ = ["RateGroups", "fit_rate_groups", "plot_double_lift", "plot_factor", "plot_lift"]
+__all__ = ["RateGroups", "credible_relativity", "fit_rate_groups", "plot_double_lift",
+           "plot_factor", "plot_lift"]
 
 MODELS = ("frequency_severity", "tweedie")
 #: Most problems listed per rule in a DataError (the first rows are enough to fix a file).
@@ -119,6 +120,29 @@ def _names(value, what: str) -> tuple[str, ...]:
 def _near(name, columns) -> str:
     near = difflib.get_close_matches(str(name), [str(c) for c in columns], n=1, cutoff=0.6)
     return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def credible_relativity(beta, z, credibility: str | None):
+    """The credible relativity of levels with GLM estimates ``beta`` (log scale) and credibility
+    ``z``, by the rule of ``credibility`` (module docstring): ``exp(Z·β)`` for ``"buhlmann"``
+    (shrunk on the GLM's scale), ``Z·exp(β) + (1 − Z)`` for ``"limited_fluctuation"``,
+    ``exp(β)`` for None. The one home of the rule: :func:`fit_rate_groups` applies it to the
+    pure-premium relativities, a family may apply it to a part (e.g. the frequency).
+
+    >>> float(credible_relativity(np.log(2.0), 0.5, "limited_fluctuation"))
+    1.5
+    >>> round(float(credible_relativity(np.log(4.0), 0.5, "buhlmann")), 12)
+    2.0
+    """
+    beta, z = np.asarray(beta, float), np.asarray(z, float)
+    if credibility == "buhlmann":
+        return np.exp(z * beta)
+    if credibility == "limited_fluctuation":
+        return z * np.exp(beta) + (1.0 - z)
+    if credibility is None:
+        return np.exp(beta)
+    raise ParameterError("credibility must be 'buhlmann', 'limited_fluctuation' or None, got "
+                         f"{credibility!r}")
 
 
 def _check_columns(data: pd.DataFrame, needed: Sequence, table: str) -> None:
@@ -680,10 +704,10 @@ def fit_rate_groups(data: pd.DataFrame, factors: Sequence[str], *, exposure: str
             other = np.arange(k_lv) != bases[v]
             tau2[v] = max(0.0, float(np.mean(b[other] ** 2 - sd[other] ** 2)))
             zc = np.where(other, tau2[v] / (tau2[v] + sd**2) if tau2[v] > 0 else 0.0, 1.0)
-            cred = np.exp(zc * b)
+            cred = credible_relativity(b, zc, credibility)
         elif v in factors and credibility == "limited_fluctuation":
             zc = np.asarray(partial_credibility(nc, p=p, k=k, cv=math.sqrt(cv2)), float)
-            cred = zc * rel + (1.0 - zc)
+            cred = credible_relativity(b, zc, credibility)
         elif v in factors:
             zc, cred = np.ones(k_lv), rel
         else:

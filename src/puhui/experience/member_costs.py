@@ -216,6 +216,25 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
 
 
+def check_trend(trend) -> float:
+    """The medical trend ``g`` (医疗费用趋势) as a float, finite and ``> −1``, else a
+    ParameterError."""
+    try:
+        g = float(trend)
+    except (TypeError, ValueError):
+        g = np.nan
+    if not (np.isfinite(g) and g > -1):
+        raise ParameterError(f"trend: the medical trend must be finite and > −1, got {trend!r}")
+    return g
+
+
+def trended(cost: np.ndarray, year: np.ndarray, g: float, to_year: int) -> np.ndarray:
+    """Costs (member-years × lines) of policy years ``year`` trended to ``to_year``:
+    ``cost × (1 + g)^(to_year − year)`` — the one trend of the cost tables (whole or in chunks,
+    :mod:`puhui.experience.scale`)."""
+    return cost * ((1.0 + g) ** (to_year - np.asarray(year)))[:, None]
+
+
 def cost_table(policies: pd.DataFrame, costs: pd.DataFrame, *, lines=None, segments=None,
                years=None, trend: float = 0.0, to_year: int | None = None,
                owner: str | None = None) -> CostTable:
@@ -271,12 +290,7 @@ def cost_table(policies: pd.DataFrame, costs: pd.DataFrame, *, lines=None, segme
     problems = (_missing_columns(policies, "policies", ("policy_id", "segment"))
                 + _missing_columns(costs, "costs", ("policy_id", "benefit_line", "cost")))
     has_year = "policy_year" in policies.columns
-    try:
-        g = float(trend)
-    except (TypeError, ValueError):
-        g = np.nan
-    if not (np.isfinite(g) and g > -1):
-        raise ParameterError(f"trend: the medical trend must be finite and > −1, got {trend!r}")
+    g = check_trend(trend)
     if not has_year and (years is not None or g != 0.0):
         why = " (needed to select policy years)" if years is not None else \
             " (needed for the medical trend)"
@@ -347,7 +361,7 @@ def cost_table(policies: pd.DataFrame, costs: pd.DataFrame, *, lines=None, segme
     rows = np.flatnonzero(keep)
     x = x[rows]
     if year is not None:
-        x = x * ((1.0 + g) ** (target - year[rows]))[:, None]
+        x = trended(x, year[rows], g, target)
     return CostTable(cost=x, weight=weight[rows], segment=seg[rows],
                      year=None if year is None else year[rows], rows=rows, lines=lines,
                      segments=segments, to_year=target, trend=g)

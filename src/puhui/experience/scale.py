@@ -28,7 +28,7 @@ import pandas as pd
 from ..data.chunks import DEFAULT_CHUNK_ROWS, Aggregation, scan
 from ..errors import DataError, ParameterError
 from .exposure import OUTPUT_COLUMNS, earned
-from .member_costs import CostTable, cost_table
+from .member_costs import CostTable, check_trend, cost_table, trended
 
 
 def _plain_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -155,15 +155,11 @@ class MemberCostAggregation(Aggregation):
                           year=year, rows=np.full(sum(len(t.weight) for t in tables), -1),
                           lines=self.lines, segments=segments, to_year=None, trend=0.0)
         out = _compact(whole)
-        g = float(self.trend)
-        if not (np.isfinite(g) and g > -1):
-            raise ParameterError(f"trend: the medical trend must be finite and > −1, got "
-                                 f"{self.trend!r}")
+        g = check_trend(self.trend)
         target = self.to_year
         if has_year:
             target = int(out.year.max()) + 1 if target is None else int(target)
-            # the trend of cost_table: cost × (1 + g)^(to_year − policy_year)
-            out = replace(out, cost=out.cost * ((1.0 + g) ** (target - out.year))[:, None])
+            out = replace(out, cost=trended(out.cost, out.year, g, target))
         elif g != 0.0:
             raise _missing(["policy_year"], "policies")
         return replace(out, to_year=target, trend=g)

@@ -31,7 +31,7 @@ from ..credibility import BuhlmannStraub
 from ..errors import ParameterError
 from ..experience.ae import AEResult, actual_vs_expected
 from ..experience.exposure import activity_exposure
-from ..experience.glm import RateGroups, fit_rate_groups
+from ..experience.glm import RateGroups, credible_relativity, fit_rate_groups
 from ..ratios import combined_ratio, exceedance_probability
 from ..ratios.definitions import Statement
 from ..rules import check
@@ -117,8 +117,10 @@ def fit_factors(product: GigProduct, log: pd.DataFrame, claims: pd.DataFrame,
 
     Returns the :class:`~puhui.experience.glm.RateGroups` fit and a copy of the product with
     ``city_factors`` and ``season_factors`` set to the frequency relativities ``exp(β)`` —
-    with ``credibility="limited_fluctuation"`` the credible ``Z exp(β) + (1 − Z)``, Z from the
-    level's claim count (:func:`puhui.credibility.partial_credibility`) — rescaled to an order-weighted mean of 1 (``f_l / Σ_l O_l f_l · Σ_l O_l``).
+    with ``credibility`` the credible relativity by the GLM module's rule
+    (:func:`puhui.experience.glm.credible_relativity`: ``Z exp(β) + (1 − Z)`` for
+    ``"limited_fluctuation"``, ``exp(Z β)`` for ``"buhlmann"``) — rescaled to an
+    order-weighted mean of 1 (``f_l / Σ_l O_l f_l · Σ_l O_l``).
     """
     _check_claims(claims)
     frequent = claims[claims["line"].isin(("medical", "liability"))]
@@ -133,9 +135,9 @@ def fit_factors(product: GigProduct, log: pd.DataFrame, claims: pd.DataFrame,
     for name in ("city", "season"):
         rows = t[t["factor"] == name]
         rel = rows["frequency_relativity"].to_numpy(float)
-        if credibility is not None:  # the GLM module's Z, applied to the frequency relativity
-            z = rows["credibility"].to_numpy(float)
-            rel = z * rel + (1.0 - z)
+        if credibility is not None:  # the GLM module's Z and rule, on the frequency relativity
+            rel = credible_relativity(np.log(rel), rows["credibility"].to_numpy(float),
+                                      credibility)
         o = rows["exposure"].to_numpy(float)
         rel = rel * o.sum() / (o @ rel)
         factors[name] = dict(zip(rows["level"].astype(str), np.round(rel, 4).tolist(),
