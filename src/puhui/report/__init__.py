@@ -297,10 +297,13 @@ class Report:
     ['manifest.json', 'report.html', 'report.md', 'tables', 'tables.xlsx']
     """
 
-    def __init__(self, title: str, *, manifest: Manifest, lang: str | None = None):
-        self.title = title
+    def __init__(self, title: str, *, manifest: Manifest, lang: str | None = None,
+                 title_zh: str | None = None):
         self.manifest = manifest
         self.lang = check_language(lang) if lang is not None else current_language()
+        #: Texts added without their Chinese in a ``lang="zh"`` report (shown in English).
+        self.untranslated: list[str] = []
+        self.title = self.tr(title, title_zh)
         # ("heading", level, text) | ("text", text) | ("table", name, caption, fmt, df)
         # | ("figure", name, caption)
         self._parts: list[tuple] = []
@@ -310,8 +313,27 @@ class Report:
         self._figures: dict[str, bytes] = {}  # PNG bytes
         self._depth = 0  # headings added inside nested() go this many levels deeper
 
-    def heading(self, text: str, level: int = 2) -> None:
-        self._parts.append(("heading", min(int(level) + self._depth, 6), text))
+    def tr(self, en: str, zh: str | None = None) -> str:
+        """The text in the report's language: ``zh`` in a ``lang="zh"`` report, else ``en``
+        (English prose with Chinese terms is the default mix). A ``lang="zh"`` report given
+        no ``zh`` shows ``en`` and lists it in :attr:`untranslated`, so a test can require
+        that a family's report is Chinese throughout.
+
+        >>> rep = Report("Review", manifest=Manifest(command="doctest"), lang="zh", title_zh="回溯")
+        >>> rep.tr("Premium", "保费"), rep.tr("Loss ratio"), rep.untranslated
+        ('保费', 'Loss ratio', ['Loss ratio'])
+        """
+        if self.lang != "zh":
+            return en
+        if zh is None:
+            if en.strip():
+                self.untranslated.append(en)
+            return en
+        return zh
+
+    def heading(self, text: str, level: int = 2, *, zh: str | None = None) -> None:
+        """A section heading (``zh``: its Chinese, used in a ``lang="zh"`` report)."""
+        self._parts.append(("heading", min(int(level) + self._depth, 6), self.tr(text, zh)))
 
     @contextmanager
     def nested(self, levels: int = 1):
@@ -332,23 +354,30 @@ class Report:
         finally:
             self._depth -= int(levels)
 
-    def text(self, text: str) -> None:
-        self._parts.append(("text", text.strip()))
+    def text(self, text: str, *, zh: str | None = None) -> None:
+        """A paragraph of prose (``zh``: its Chinese, used in a ``lang="zh"`` report)."""
+        self._parts.append(("text", self.tr(text, zh).strip()))
 
-    def table(self, name: str, df: pd.DataFrame, *, caption: str = "", **fmt) -> None:
+    def table(self, name: str, df: pd.DataFrame, *, caption: str = "",
+              caption_zh: str | None = None, **fmt) -> None:
         """Add a table: shown inline (first rows, formatted for people: :func:`markdown_table`
         with ``fmt`` — ``floatfmt``, ``max_rows``, ``index``), written in full to
-        tables/NAME.csv (raw numbers) and as a sheet of tables.xlsx."""
+        tables/NAME.csv (raw numbers) and as a sheet of tables.xlsx. ``caption_zh`` is the
+        caption of a ``lang="zh"`` report."""
+        caption = self.tr(caption, caption_zh)
         self._tables[name] = df
         self._formats[name] = dict(fmt)
         self._captions[name] = caption
         self._parts.append(("table", name, caption, dict(fmt), df))
 
-    def figure(self, name: str, fig, *, caption: str = "") -> None:
+    def figure(self, name: str, fig, *, caption: str = "",
+               caption_zh: str | None = None) -> None:
         """Add a matplotlib figure, saved as figures/NAME.png and embedded in report.html. It is
         rendered now and closed, so a long report does not keep every figure open until
-        :meth:`write`."""
+        :meth:`write`. ``caption_zh`` is the caption of a ``lang="zh"`` report."""
         from ..plots import figure_png
+
+        caption = self.tr(caption, caption_zh)
 
         self._figures[name] = figure_png(fig)
         self._parts.append(("figure", name, caption))

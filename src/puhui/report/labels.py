@@ -47,9 +47,11 @@ labels in Chinese where a CJK font is installed). ``"zh"`` gives Chinese table h
 report's own texts (table notes, contents, the footer) in Chinese and Chinese figure labels
 (English where no CJK font is installed, so a figure never shows empty boxes); ``"en"``
 English headers, texts and figure labels. The sections' prose, titles and captions are written
-by the product families and are not translated yet. ``puhui … --lang zh`` sets the language
-for a whole run (:func:`language`); figures are drawn in the language in force when they are
-drawn.
+by the product families in both languages (:meth:`puhui.report.Report.tr` and the ``zh=`` /
+``caption_zh=`` arguments of its methods; :func:`tr` for text written outside a report, such as a
+figure's title); a ``"zh"`` report lists any text added without its Chinese in
+``Report.untranslated``. ``puhui … --lang zh`` sets the language for a whole run
+(:func:`language`); figures are drawn in the language in force when they are drawn.
 """
 
 from __future__ import annotations
@@ -687,3 +689,17 @@ def text(key: str, lang: str | None, **values) -> str:
     """
     en, zh = TEXTS[key]
     return (zh if lang == "zh" else en).format(**values)
+
+
+def tr(en: str, zh: str) -> str:
+    """``zh`` when the language in force (:func:`current_language`) is ``"zh"``, else ``en`` —
+    for prose written outside a :class:`~puhui.report.Report` (a figure's title, a note
+    returned by a family's function); inside a report use :meth:`puhui.report.Report.tr`.
+
+    >>> with language("zh"):
+    ...     tr("Loss ratio", "赔付率")
+    '赔付率'
+    >>> tr("Loss ratio", "赔付率")
+    'Loss ratio'
+    """
+    return zh if current_language() == "zh" else en
