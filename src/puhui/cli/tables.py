@@ -153,9 +153,9 @@ def read_folder_table(folder, name: str, schema: Schema) -> tuple[pd.DataFrame, 
 
 def write_family_report(command: str, title: str, family: dict, product, product_path,
                         data_dir, out_dir, paths: dict, inputs, options: dict, section,
-                        data, as_of: str):
+                        data, as_of: str, title_zh: str | None = None):
     """One run of ``puhui price|review|tune`` for a family other than 惠民保: the report
-    ``title — product.name`` with ``section(rep, product, data, as_of=, policies=)``, its
+    ``title — product.name`` (``title_zh — product.name`` in a ``--lang zh`` report) with ``section(rep, product, data, as_of=, policies=)``, its
     manifest (``family`` keys, the date of the rule check, what the section used, the options;
     the product file, the data files and any company-policy rulebook file as inputs), written
     whole to ``out_dir``. The one writer of ``puhui.cli.smallbiz`` and ``puhui.cli.gig``."""
@@ -166,7 +166,8 @@ def write_family_report(command: str, title: str, family: dict, product, product
 
     policies = [str(p) for p in options.get("policy_books", ())]
     manifest = Manifest(command=f"puhui {command} {Path(product_path).name}")
-    rep = Report(f"{title} — {product.name}", manifest=manifest)
+    rep = Report(f"{title} — {product.name}", manifest=manifest,
+                 title_zh=None if title_zh is None else f"{title_zh} — {product.name}")
     used = section(rep, product, data, as_of=as_of, policies=policies)
     manifest.assumptions.update({**family, "as_of": as_of, "results": used,
                                  "options": options})
