@@ -298,9 +298,9 @@ def _add_common_options(sub) -> None:
         if name in sub.choices:
             sub.choices[name].add_argument(
                 "--lang", choices=LANGS, default=None,
-                help="language of the report's table headers, its own texts and the figure "
-                "labels: zh (中文) or en (default: English headers, Chinese figure labels where "
-                "a CJK font is installed; the sections' prose is not translated yet)")
+                help="language of the report — its prose, headings, captions, table headers "
+                "and figure labels: zh (中文) or en (default: English prose with Chinese terms, "
+                "Chinese figure labels where a CJK font is installed)")
 
 
 @command("validate")
