@@ -12,7 +12,7 @@
     puhui template filing --family F OUT.xlsx  blank filing workbook (--example clean|planted)
     puhui template book DIR                    blank 惠民保 book: tables, product file, README
     puhui datasets regenerate [--out DIR]      rewrite the bundled data (byte-identical)
-    puhui datasets example smallbiz|gig --out DIR   a family's example data and product files
+    puhui datasets example smallbiz|gig|health --out DIR   a family's example data and product files
     puhui rules list | show ID|PATH           rulebooks: regulation and company policy
 
 Errors in the input are printed as a report (table, column, row, rule) without a traceback,
@@ -269,14 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("datasets", help="bundled example data")
     p.add_argument("action", choices=["regenerate", "list", "example"],
                    help="example: write a family's example data folder and product files "
-                   "(puhui datasets example smallbiz|gig --out DIR)")
-    p.add_argument("family", nargs="?", default=None, choices=["smallbiz", "gig"],
+                   "(puhui datasets example smallbiz|gig|health --out DIR)")
+    p.add_argument("family", nargs="?", default=None, choices=["smallbiz", "gig", "health"],
                    help="for example: the product family")
     p.add_argument("--out", default=None, help="folder to write to (default: the repo's data/; "
                    "required for example)")
     p.add_argument("--size", type=int, default=None,
                    help="for example: firms of the smallbiz property book (groups: a tenth) or "
-                   "riders of the gig log (default: the bundled sizes, 1,500 and 2,400)")
+                   "riders of the gig log or members of the health book (default: the bundled sizes, "
+                   "1,500, 2,400 and 3,300)")
 
     p = sub.add_parser("rules", help="rulebooks: regulation and company policy (list, show)")
     p.add_argument("action", choices=["list", "show"])
@@ -330,7 +331,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 #: Product families ``puhui price|review|tune`` take, by the product file (:func:`product_family`).
-FAMILIES = ("huiminbao", "smallbiz", "gig")
+FAMILIES = ("huiminbao", "smallbiz", "gig", "health")
 
 
 def product_family(path) -> str:
@@ -382,11 +383,16 @@ _HUIMINBAO_ONLY = {
 
 
 def _runner(family: str):
-    """The runner module of a family other than 惠民保 (``puhui.cli.smallbiz``, ``.gig``)."""
+    """The runner module of a family other than 惠民保 (``puhui.cli.smallbiz``, ``.gig``,
+    ``.health``)."""
     if family == "smallbiz":
         from . import smallbiz
 
         return smallbiz
+    if family == "health":
+        from . import health
+
+        return health
     from . import gig
 
     return gig
@@ -449,6 +455,11 @@ def _family_tune(args: argparse.Namespace, family: str) -> int:
         folder = runner.run_tune(args.product, args.data, args.out, premiums=premiums,
                                  max_premium_per_day=(3.0 if args.max_price is None
                                                       else args.max_price), **grid)
+    elif family == "health":  # at the filed premiums: no --price or --max-price
+        if args.price or args.max_price is not None:
+            raise ParameterError("a health product is tuned at the filed premiums of its "
+                                 "groups; --price and --max-price do not apply")
+        folder = runner.run_tune(args.product, args.data, args.out, **grid)
     else:
         folder = runner.run_tune(args.product, args.data, args.out, max_price=args.max_price,
                                  **grid)
@@ -544,7 +555,7 @@ def _datasets(args: argparse.Namespace) -> int:
     if args.action == "example":
         if args.family is None or args.out is None:
             raise ParameterError("puhui datasets example needs a family and --out: puhui "
-                                 "datasets example smallbiz|gig --out DIR")
+                                 "datasets example smallbiz|gig|health --out DIR")
         from ..repro import MANIFEST_NAME, Manifest, write_bytes
 
         with staged_folder(Path(args.out)) as tmp:

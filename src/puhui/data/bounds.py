@@ -12,15 +12,16 @@ puhui.errors.ParameterError: commission must be a number, got '4%' (a string: wr
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Bound", "check_fields", "check_number", "describe", "raise_all"]
+__all__ = ["Bound", "check_fields", "check_number", "describe", "raise_all", "unknown_keys"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,19 @@ def raise_all(problems: list[str]) -> None:
     """One :class:`~puhui.errors.ParameterError` with every problem, if there is any."""
     if problems:
         raise ParameterError("; ".join(problems))
+
+
+def unknown_keys(table: Iterable, known: tuple[str, ...], where: str) -> list[str]:
+    """One problem per key of ``table`` not in ``known``, naming the nearest known key (or all
+    of them when none is near) — the strict reading of a product file's tables.
+
+    >>> unknown_keys({"deductibel": 1, "cap": 2}, ("deductible", "cap"), "[medical]")
+    ["[medical]: unknown key 'deductibel' (did you mean 'deductible'?)"]
+    """
+    out = []
+    for key in table:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(known)})"
+            out.append(f"{where}: unknown key {key!r}{hint}")
+    return out

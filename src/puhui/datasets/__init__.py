@@ -38,6 +38,7 @@ from __future__ import annotations
 from .build import data_dir, files, generate_all, regenerate
 from .crops import generate_crops
 from .gig import generate_gig, load_gig
+from .health import generate_health, load_health
 from .huiminbao_claims import generate_huiminbao
 from .loaders import (
     CropData,
@@ -74,6 +75,7 @@ __all__ = [
     "generate_all",
     "generate_crops",
     "generate_gig",
+    "generate_health",
     "generate_huiminbao",
     "generate_prices",
     "generate_rainfall",
@@ -84,6 +86,7 @@ __all__ = [
     "load_crop_yields",
     "load_crops",
     "load_gig",
+    "load_health",
     "load_huiminbao",
     "load_huiminbao_claims",
     "load_huiminbao_costs",

@@ -67,7 +67,8 @@ class HealthProduct:
     Parameters: ``table`` (LifeTable), ``lump_sum`` S (元), ``incidence_loading`` g,
     ``mortality_loading``, ``medical_rate`` λ (claims a year), ``medical_severity`` (loss law
     of one claim), ``deductible``, ``payout_ratio``, ``cap`` (the medical layer), ``term`` T,
-    ``interest``, ``variable_rate`` (expenses, share of premium), ``per_policy`` (元).
+    ``interest``, ``variable_rate`` (expenses, share of premium), ``per_policy`` (元),
+    ``incidence_slope`` b of the Gompertz incidence curve (:func:`cancer_incidence`).
     """
 
     table: LifeTable
@@ -84,6 +85,7 @@ class HealthProduct:
     variable_rate: float = 0.15
     per_policy: float = 0.0
     name: str = "special-group health"
+    incidence_slope: float = INCIDENCE_SLOPE
     benefit: Benefit = field(init=False)
 
     def __post_init__(self):
@@ -97,6 +99,8 @@ class HealthProduct:
                 raise ParameterError(f"{key} must be a finite number ≥ {lo:g}, got {v!r}")
         if not (isinstance(self.term, (int, np.integer)) and self.term >= 1):
             raise ParameterError(f"term must be a whole number of years ≥ 1, got {self.term!r}")
+        if not (np.isfinite(float(self.incidence_slope)) and float(self.incidence_slope) > 0):
+            raise ParameterError(f"incidence_slope must be > 0, got {self.incidence_slope!r}")
         if not 0 <= self.variable_rate < 1:
             raise ParameterError(f"variable_rate must be in [0, 1), got {self.variable_rate!r}")
         object.__setattr__(self, "benefit", Benefit(deductible=self.deductible,
@@ -124,11 +128,24 @@ class HealthProduct:
             raise ParameterError(f"ages {x.min()}–{ages.max()} outside the table "
                                  f"{self.table.first_age}–{self.table.last_age}")
         q = np.minimum(self.mortality_loading * self.table.qx[ages - self.table.first_age], 1.0)
-        inc = np.minimum(self.incidence_loading * cancer_incidence(ages), 1.0)
+        inc = np.minimum(self.incidence_loading
+                         * cancer_incidence(ages, self.incidence_slope), 1.0)
         stay = (1 - q) * (1 - inc)
         tp = np.concatenate([np.ones((len(x), 1)), np.cumprod(stay, axis=1)[:, :-1]], axis=1)
         v = 1.0 / (1.0 + self.interest)
         return x, t, q, inc, tp, v
+
+    def annuity_factors(self, age) -> pd.DataFrame:
+        """Per entry age: ``lump_factor`` ``Σ_t ₜp (1 − q/2) g ι v^{t+½}`` (``A`` per yuan of
+        lump sum), ``medical_factor`` ``Σ_t ₜp (1 − q/2 − g ι/2) v^{t+½}`` (``M`` per yuan of
+        ``m``) and ``annuity`` ``ä`` — so that ``P = (S·lump + m·medical)/ä`` for any design
+        (a grid of lump sums and medical layers reuses them)."""
+        x, t, q, inc, tp, v = self._paths(age)
+        return pd.DataFrame({
+            "age": x,
+            "lump_factor": np.sum(tp * (1 - q / 2) * inc * v ** (t + 0.5), axis=1),
+            "medical_factor": np.sum(tp * (1 - q / 2 - inc / 2) * v ** (t + 0.5), axis=1),
+            "annuity": np.sum(tp * v**t, axis=1)})
 
     def present_values(self, age, **terms) -> pd.DataFrame:
         """``A`` (lump sum), ``M`` (medical), ``ä`` and the net premium ``P`` per entry age."""
@@ -160,7 +177,8 @@ class HealthProduct:
         e = np.asarray(exposure, dtype=float)
         if np.any(~np.isfinite(e)) or np.any(e < 0):
             raise ParameterError("exposure must be finite and ≥ 0 (life-years)")
-        inc = np.minimum(self.incidence_loading * cancer_incidence(a), 1.0)
+        inc = np.minimum(self.incidence_loading * cancer_incidence(a, self.incidence_slope),
+                         1.0)
         med_n = self.medical_rate * float(self.medical_share_paid())
         return pd.DataFrame({
             "cancer_count": e * inc, "cancer_amount": e * inc * self.lump_sum,
