@@ -237,6 +237,109 @@ def test_chunked_earned_cells_on_bundled_policies():
     _same_cells(got, earned(load(path, "policies"), ("product", "region"), "month"))
 
 
+def _typed_policies(n: int = 2_400) -> pd.DataFrame:
+    """The generated book as a typed (Parquet) table: date32 dates, ids all distinct, product /
+    region / segment with few values, an optional ``sex`` column with an allowed list."""
+    frame = _policy_book(n)
+    for c in ("start_date", "end_date"):
+        frame[c] = pd.to_datetime(frame[c]).dt.date
+    frame["sex"] = np.where(np.arange(n) % 3 == 0, "F", "M")
+    return frame
+
+
+def _parts(frame: pd.DataFrame, folder, k: int = 3):
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), k)):
+        frame.iloc[part].to_parquet(folder / f"part{i}.parquet", index=False)
+    return folder
+
+
+def test_parquet_chunks_give_the_in_memory_frame_at_array_speed(tmp_path):
+    # ids stay Arrow strings and the dates date32 → datetime64 in the chunks; the table handed
+    # back equals puhui.data.load of the same rows in one file, dtypes and all
+    from puhui.data import chunks
+
+    frame = _typed_policies()
+    folder = _parts(frame, tmp_path / "parts")
+    want = load(_write(frame, tmp_path / "all.parquet"), "policies")
+    pd.testing.assert_frame_equal(scan(folder, "policies", Collect(), chunk_rows=500).result,
+                                  want)
+    import pyarrow.parquet as pq
+
+    raw = chunks._frame(pq.read_table(folder / "part0.parquet"), "policies", "parquet")
+    assert chunks._is_arrow_text(raw["policy_id"])  # the fast paths are taken
+    assert isinstance(raw["product"].dtype, pd.CategoricalDtype)
+    assert raw["start_date"].dtype == "datetime64[ns]"
+
+
+def test_parquet_chunks_report_planted_bad_cells_as_the_in_memory_path(tmp_path, monkeypatch):
+    # every kind of bad cell, in several chunks: the chunked report (a folder is never read
+    # whole) has exactly the problems of puhui.data.load, and the same placeholder notes
+    import datetime as dt
+
+    import puhui.data.io as pio
+    from puhui.errors import DataWarning
+
+    frame = _typed_policies(1_800)
+    frame.loc[[3, 1_201], "policy_id"] = [" P0000003", ""]  # cleaned / missing
+    frame.loc[700, "policy_id"] = "NA"  # a placeholder: a note, not a problem
+    frame.loc[[40, 1_500], "product"] = ["", "  "]  # missing in a column of few values
+    frame.loc[[90, 1_650], "sex"] = ["X", "m"]  # not allowed
+    frame.loc[200, "start_date"] = dt.date(1500, 1, 1)  # outside the datetime64[ns] range
+    frame.loc[[333, 1_111], "end_date"] = None  # missing dates
+    frame.loc[[450, 1_300], "premium"] = [-5.0, np.nan]
+    frame.loc[1_000, "end_date"] = frame.loc[1_000, "start_date"] - dt.timedelta(days=3)
+    folder = _parts(frame, tmp_path / "bad")
+    one = _write(frame, tmp_path / "bad.parquet")
+    want = _problems(lambda: load(one, "policies"))
+    assert len(want) == 11  # (the NaN premium is a missing value)
+    got = _problems(lambda: scan(folder, "policies", Collect(), chunk_rows=250,
+                                 table="bad.parquet"))
+    assert sorted(got) == sorted(want)
+    monkeypatch.setattr(pio, "MAX_TEXT_BYTES", 0)  # a single file too, reported chunk by chunk
+    assert sorted(_problems(lambda: scan(one, "policies", Collect(), chunk_rows=400))) == sorted(
+        want)
+    clean = frame.loc[[700, *range(1_700, 1_800)]].reset_index(drop=True)
+    folder2 = _parts(clean, tmp_path / "notes", 2)
+    with pytest.warns(DataWarning) as got_notes:
+        scan(folder2, "policies", Collect(), chunk_rows=30, table="notes.parquet")
+    with pytest.warns(DataWarning) as want_notes:
+        load(_write(clean, tmp_path / "notes.parquet"), "policies")
+    assert [str(p) for p in got_notes[0].message.problems] == [
+        str(p) for p in want_notes[0].message.problems]
+
+
+_TEXT = st.lists(st.sampled_from(list("aNA- \t0Z_/#?东") + ["n/a", "P01", "—"]),
+                 max_size=4).map("".join)
+
+
+@settings(max_examples=20)
+@given(st.lists(_TEXT, min_size=1, max_size=30))
+def test_arrow_text_shortcut_only_when_no_rule_applies(cells):
+    # the array-speed check of a text column accepts it only when the row-by-row rules find
+    # nothing and keep every cell as written; its row hashes equal the object column's
+    import pyarrow as pa
+
+    from puhui.data import chunks
+    from puhui.data.schema import schema
+    from puhui.data.validate import _check_column
+
+    col = schema("policies").column("policy_id")
+    series = pd.Series(pd.arrays.ArrowStringArray(pa.array(cells, pa.string())))
+    fast = chunks._check_plain_text(series, col)
+    values, problems, notes = _check_column(pd.Series(cells, dtype=object), col, "p")
+    if fast is not None:
+        assert not problems and not notes and list(values) == cells
+    elif all(c.strip() and c == c.strip() and c.isascii() and " " not in c and "\t" not in c
+             and c.lower() not in ("na", "n/a", "-", "?", "--") for c in cells):
+        raise AssertionError("a clean column was sent to the row-by-row rules")
+    frames = [pd.DataFrame({"k": series}), pd.DataFrame({"k": pd.Series(cells, dtype=object)}),
+              pd.DataFrame({"k": pd.Categorical(cells)})]
+    hashes = [chunks.row_hashes(f) for f in frames]
+    assert all(np.array_equal(h, hashes[0]) for h in hashes)
+    assert len(set(hashes[0].tolist())) == len(set(cells))
+
+
 def test_member_cost_table_carries_members_without_cost_as_counts(tmp_path):
     # the bundled 惠民保 book, its first 30,000 member-years (about 88% without any cost):
     # chunked and compacted == cost_table of the whole, compacted; weighted means unchanged
@@ -278,3 +381,37 @@ def test_dask_engine_equals_local_engine_for_earned_cells(dask_client, tmp_path)
                                engine="dask", scheduler=dask_client)
     assert res.engine == "dask" and res.chunks == 4
     pd.testing.assert_frame_equal(remote, local, check_exact=True)
+
+
+def test_pricing_from_a_weighted_cost_table_equals_the_expanded_rows(tmp_path):
+    # member_cost_table of a book read in chunks (members without cost as counts, costs left
+    # untrended) priced with the product's trend: the price, the cells and the premium table of
+    # price_from_experience on the expanded policies and costs, to 1e-12
+    import warnings
+
+    from puhui.experience.scale import member_cost_table
+    from puhui.huiminbao import Product, example_product_path
+    from puhui.huiminbao.pricing import price_from_experience
+
+    product = Product.from_toml(example_product_path())
+    pol = pd.read_parquet(puhui.datasets.data_dir() / "huiminbao" / "policies.parquet")
+    pol = pol.iloc[:20_000]
+    costs = pd.read_parquet(puhui.datasets.data_dir() / "huiminbao" / "costs.parquet")
+    costs = costs[costs["policy_id"].isin(pol["policy_id"])].reset_index(drop=True)
+    path = _write(pol, tmp_path / "pol.parquet")
+    table, _ = member_cost_table(path, costs, trend=0.0, chunk_rows=8_000,
+                                 lines=[ln.name for ln in reversed(product.lines)])
+    assert len(table.weight) < 0.2 * len(pol)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the book-size note, the same in both
+        want = price_from_experience(product, pol, costs)
+        got = price_from_experience(product, table, None)
+    assert got.gross_premium == pytest.approx(want.gross_premium, rel=1e-12)
+    pd.testing.assert_frame_equal(got.cells, want.cells, rtol=1e-12)
+    pd.testing.assert_frame_equal(got.premium, want.premium, rtol=1e-12)
+    assert got.assumptions["share_paid"] == pytest.approx(want.assumptions["share_paid"],
+                                                           rel=1e-12)
+    with pytest.raises(ParameterError, match="costs"):
+        price_from_experience(product, table, costs)
+    with pytest.raises(ParameterError, match="ages"):
+        price_from_experience(product, table, None, bands=[(0, 60), (60, 200)])

@@ -36,6 +36,10 @@ BUNDLED_KINDS = {
 }
 
 
+#: The bundled crops in Chinese (the report's captions).
+_CROP_ZH = {"rice": "水稻", "maize": "玉米", "wheat": "小麦"}
+
+
 def loss_ratio_figure(table: pd.DataFrame, ax=None):
     """Incurred (reported) loss ratio by policy year, one line per product; returns the Axes."""
     ax = new_axes(ax)
@@ -97,25 +101,34 @@ def run_demo(out_dir: str | os.PathLike = "out") -> Path:
         rows.append({"table": name, "kind": BUNDLED_KINDS[name], "rows": len(df),
                      "columns": df.shape[1], "file": files[name].name, "status": "valid"})
 
-    rep = Report("puhui demo — bundled data", manifest=manifest)
+    rep = Report("puhui demo — bundled data", manifest=manifest,
+                 title_zh="puhui 演示 — 内置数据")
     rep.text("This report is produced by `puhui demo` on the bundled seeded data sets "
              "(`docs/datasets.md`). Every number can be reproduced from the inputs listed, with "
-             "their SHA-256, in `manifest.json`.")
-    rep.heading("1. Data loaded and validated (数据校验)")
+             "their SHA-256, in `manifest.json`.",
+             zh="本报告由 `puhui demo` 基于内置的固定随机种子数据集（`docs/datasets.md`）生成。"
+                "报告中的每个数字都可由 `manifest.json` 所列的输入文件（附 SHA-256）重现。")
+    rep.heading("1. Data loaded and validated (数据校验)", zh="1. 数据读取与校验")
     rep.table("validation", pd.DataFrame(rows),
-              caption="Every bundled table passed puhui.data.validate")
+              caption="Every bundled table passed puhui.data.validate",
+              caption_zh="全部内置数据表均通过 puhui.data.validate 校验")
 
-    rep.heading("2. Experience by product and policy year (经验数据)")
+    rep.heading("2. Experience by product and policy year (经验数据)",
+                zh="2. 分产品、分保单年度的经验数据")
     rep.text(f"Premium and exposure are earned pro rata by day to the valuation date {as_of}; "
-             "claims are as reported at that date (paid + case reserves, before IBNR).")
+             "claims are as reported at that date (paid + case reserves, before IBNR).",
+             zh=f"保费与风险暴露按日比例计算截至评估日 {as_of} 的已赚部分；赔款为该日的已报告"
+                "赔款（已付赔款 + 已报案未决赔款准备金，未含 IBNR）。")
     table = pd.concat([summary(hmb.policies, hmb.claims, as_of=as_of),
                        summary(crops.policies, crops.claims, as_of=as_of)], ignore_index=True)
     rep.table("experience_by_product_year", table,
-              caption="Exposure, premium, claims and loss ratios by product and policy year")
+              caption="Exposure, premium, claims and loss ratios by product and policy year",
+              caption_zh="分产品、分保单年度的风险暴露、保费、赔款与赔付率")
     rep.figure("loss_ratio_by_year", loss_ratio_figure(table).figure,
-               caption="Reported loss ratio by product and policy year")
+               caption="Reported loss ratio by product and policy year",
+               caption_zh="分产品、分保单年度的已报告赔付率")
     rep.figure("premium_and_claims", premium_figure(table).figure,
-               caption="Earned premium and reported claims")
+               caption="Earned premium and reported claims", caption_zh="已赚保费与已报告赔款")
 
     product_path = example_product_path()
     manifest.add_input("product", product_path, relative_to=product_path.parent)
@@ -134,7 +147,8 @@ def _review_section(rep: Report, hmb, product: Product) -> None:
     res = review(product, hmb.policies, hmb.claims,
                  basis_from_planted(hmb.planted), as_of=hmb.planted["valuation_date"],
                  expenses=hmb.expenses, costs=hmb.costs)
-    rep.heading("3. 惠民保 retrospective review (精算回溯), benefit tuning and price")
+    rep.heading("3. 惠民保 retrospective review (精算回溯), benefit tuning and price",
+                zh="3. 惠民保精算回溯、保障方案调优与定价")
     from .huiminbao.tuning import add_tuning, tune
 
     ev, choice, constraints = tune(product, hmb.policies, hmb.costs)
@@ -157,22 +171,28 @@ def _crop_section(rep: Report, crops, experience: pd.DataFrame) -> None:
     """4. Batch repricing of the province's crops and risk zoning (风险区划)."""
     from .agri import reprice, risk_zones
 
-    rep.heading("4. Crop repricing and risk zoning (费率重算与风险区划)")
+    rep.heading("4. Crop repricing and risk zoning (费率重算与风险区划)",
+                zh="4. 农作物费率重算与风险区划")
     rates = reprice(crops.yields, (0.7, 0.8, 0.9))
     rep.text("Premium rate τ(θ) = E[(θμ − Y)₊]/(θμ) for every county × crop at coverage "
              "levels θ = 70/80/90%, on linearly detrended yields (additive adjustment), by the "
-             "empirical distribution and a Gaussian kernel (Silverman bandwidth).")
+             "empirical distribution and a Gaussian kernel (Silverman bandwidth).",
+             zh="各县 × 作物在保障水平 θ = 70/80/90% 下的纯费率 τ(θ) = E[(θμ − Y)₊]/(θμ)，"
+                "基于线性去趋势的单产（加法调整），分别以经验分布和高斯核密度（Silverman "
+                "带宽）估计。")
     rep.table("crop_rates", rates, caption="Pure premium rates by county, crop and coverage",
-              floatfmt=",.4f", max_rows=12)
+              caption_zh="分县、分作物、分保障水平的纯费率", floatfmt=",.4f", max_rows=12)
     crop_rows = experience[experience["product"].isin(crops.policies["product"].unique())]
     pooled = (crop_rows.groupby("product")["incurred"].sum()
               / crop_rows.groupby("product")["earned_premium"].sum())
     worst = crop_rows.loc[crop_rows["incurred_loss_ratio"].idxmax()]
     at90 = rates[np.isclose(rates["coverage"], 0.9)]
+    top = f"{crop_rows['incurred_loss_ratio'].max():.0%}"
+    span = f"{rates['kernel_rate'].min():.2%}–{rates['kernel_rate'].max():.2%}"
+    mean90 = f"{at90['kernel_rate'].mean():.2%}"
     rep.text(
-        "**Why section 2 shows loss ratios of up to "
-        f"{crop_rows['incurred_loss_ratio'].max():.0%} beside pure rates of "
-        f"{rates['kernel_rate'].min():.2%}–{rates['kernel_rate'].max():.2%} here.** They are "
+        f"**Why section 2 shows loss ratios of up to {top} beside pure rates of {span} here.** "
+        "They are "
         "not the same cover and not the same horizon. (1) The bundled policies are 完全成本 "
         "cover: they pay the yield shortfall below 100% of the county's 5-year mean yield, at "
         "the harvest price, up to a sum insured of 700–1,100 元/亩, for a premium at the county "
@@ -184,13 +204,26 @@ def _crop_section(rep: Report, crops, experience: pd.DataFrame) -> None:
         "the three policy years the pooled loss ratios are "
         + ", ".join(f"{p} {v:.0%}" for p, v in pooled.items())
         + f". (3) County yields average farm losses away: the mean kernel rate at θ = 90% is "
-        f"{at90['kernel_rate'].mean():.2%} on county yields; a farm's risk is higher "
-        "(`puhui.agri.county_to_farm`, docs/agriculture.md).")
+        f"{mean90} on county yields; a farm's risk is higher "
+        "(`puhui.agri.county_to_farm`, docs/agriculture.md).",
+        zh=f"**为什么第 2 节的赔付率高达 {top}，而此处的纯费率只有 {span}？** 两者的保障责任"
+        "不同，时间跨度也不同。(1) 内置保单为完全成本保险：按收获时的价格赔付低于本县 5 年"
+        "平均单产 100% 的减产部分，保险金额为 700–1,100 元/亩，保费按县级费率表收取（保险"
+        "金额的 2.72–4.5%）；上表的费率则是以去趋势期望单产的 θ = 70–90% 为保障的产量保险，"
+        "以保障额 θμ 的比例表示——期望单产的前 10–30% 由农户自担，这已排除了大部分县级"
+        f"减产。(2) 单一年度不等于费率：{worst['product']} {int(worst['policy_year'])} 年是"
+        "大灾年（数据生成器每年以 12% 的概率抽取大灾年）；三个保单年度合并计算的赔付率为 "
+        + "、".join(f"{p} {v:.0%}" for p, v in pooled.items())
+        + f"。(3) 县级单产把农户层面的损失平均掉了：θ = 90% 时基于县级单产的平均核密度费率"
+        f"为 {mean90}；单个农户的风险更高（`puhui.agri.county_to_farm`，docs/agriculture.md）。")
     for crop in sorted(rates["crop"].unique()):
         at80 = rates[(rates["crop"] == crop) & np.isclose(rates["coverage"], 0.8)]
         zoning = risk_zones(pd.DataFrame({"region": at80["region"],
                                           "pure_rate": at80["kernel_rate"]}), 3)
+        name = _CROP_ZH.get(crop, crop)
         rep.table(f"zones_{crop}", zoning.summary(),
                   caption=f"Risk zones for {crop} (kernel rate at 80% coverage, quantile classes)",
+                  caption_zh=f"{name}风险区划（80% 保障水平下的核密度费率，按分位数分级）",
                   floatfmt=",.4f")
-        rep.figure(f"zones_{crop}", zoning.plot().figure, caption=f"Risk zones: {crop}")
+        rep.figure(f"zones_{crop}", zoning.plot().figure, caption=f"Risk zones: {crop}",
+                   caption_zh=f"风险区划：{name}")

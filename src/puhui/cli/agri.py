@@ -98,6 +98,7 @@ def run_crop_review(experience_path, filed_path, out_dir, *, as_of, zones_path=N
                        ("zones", zones_path)):
         if path is not None:
             manifest.add_input(name, path, relative_to=Path(path).parent)
-    rep = Report("费率回溯 — crop rate review by county", manifest=manifest)
+    rep = Report("费率回溯 — crop rate review by county", manifest=manifest,
+                 title_zh="农险费率回溯（分县）")
     add_crop_review(rep, res)
     return rep.write(os.fspath(out_dir), inputs=inputs)

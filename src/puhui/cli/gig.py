@@ -55,7 +55,7 @@ def _as_of(log) -> str:
 
 
 def _run(command: str, title: str, product_path, data_dir, out_dir, options: dict,
-         section, *, claims: bool = False) -> Path:
+         section, *, claims: bool = False, title_zh: str | None = None) -> Path:
     inputs = (product_path, data_dir)
     check_output_folder(out_dir, inputs=inputs)
     product = GigProduct.from_toml(product_path)
@@ -69,14 +69,15 @@ def _run(command: str, title: str, product_path, data_dir, out_dir, options: dic
     as_of = _as_of(log)
     return write_family_report(command, title, {"family": "gig"}, product, product_path,
                                data_dir, out_dir, paths, inputs, options, section, data,
-                               as_of)
+                               as_of, title_zh=title_zh)
 
 
 def run_price(product_path, data_dir, out_dir, *, policy_books=()) -> Path:
     """``puhui price`` of a gig product: premium per order / day / hour on the activity log."""
     return _run("price", "定价", product_path, data_dir, out_dir,
                 {"policy_books": list(map(str, policy_books))},
-                lambda rep, p, data, **kw: reporting.add_price(rep, p, data["log"], **kw))
+                lambda rep, p, data, **kw: reporting.add_price(rep, p, data["log"], **kw),
+                title_zh="定价")
 
 
 def run_review(product_path, data_dir, out_dir, *, policy_books=()) -> Path:
@@ -85,7 +86,7 @@ def run_review(product_path, data_dir, out_dir, *, policy_books=()) -> Path:
                 {"policy_books": list(map(str, policy_books))},
                 lambda rep, p, data, **kw: reporting.add_review(rep, p, data["log"],
                                                                 data["claims"], **kw),
-                claims=True)
+                claims=True, title_zh="经验回溯")
 
 
 def run_tune(product_path, data_dir, out_dir, *, deductibles=None, payout_ratios=None,
@@ -99,7 +100,8 @@ def run_tune(product_path, data_dir, out_dir, *, deductibles=None, payout_ratios
                 lambda rep, p, data, **kw: reporting.add_tuning(
                     rep, p, data["log"], deductibles=deductibles, payout_ratios=payout_ratios,
                     premiums=premiums, max_premium_per_day=max_premium_per_day,
-                    max_prob_loss=max_prob_loss, **kw))
+                    max_prob_loss=max_prob_loss, **kw),
+                title_zh="方案调优")
 
 
 def write_example(folder: Path, *, size: int | None = None, seed: int | None = None) -> list[Path]:

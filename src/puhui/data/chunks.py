@@ -218,6 +218,9 @@ def _plain_floats(arr, whole: bool):
     return out
 
 
+_SAMPLE = 10_000
+
+
 def _distinct_cells(arr):
     """A text column with few distinct values as a Categorical of the cells as written (the
     chunk's distinct values in order of first appearance, Arrow's ``dictionary_encode``), or
@@ -228,6 +231,10 @@ def _distinct_cells(arr):
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     if arr.null_count or not len(arr):
         return None
+    if len(arr) > 4 * _SAMPLE:  # an id column: its first rows are already mostly distinct
+        head = arr.slice(0, _SAMPLE)
+        if pc.count_distinct(head).as_py() > 0.5 * len(head):
+            return None
     enc = pc.dictionary_encode(arr)
     if len(enc.dictionary) > 0.5 * len(arr):
         return None
@@ -236,17 +243,77 @@ def _distinct_cells(arr):
                                      validate=False)
 
 
+#: The last day datetime64[ns] holds whole (2262-04-11) and the first (1677-09-22), as days.
+_NS_DAYS = (int(np.datetime64(pd.Timestamp.min.ceil("D").date(), "D").astype(np.int64)),
+            int(np.datetime64(pd.Timestamp.max.floor("D").date(), "D").astype(np.int64)))
+
+
+def _arrow_text(arr) -> pd.Series:
+    """A text column with many distinct values, left in Arrow (``string[pyarrow]``): checked
+    by :func:`_check_plain_text` without a Python string per cell."""
+    import pyarrow as pa
+
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr))
+
+
+def _parquet_columns(table, kind: str) -> pd.DataFrame:
+    """A Parquet chunk as :func:`puhui.data.io.arrow_frame` gives it, except three kinds of
+    columns that are checked at array speed: a text column of Arrow strings with at most half
+    of its cells distinct (a Categorical of the cells, as for a CSV chunk), any other column of
+    Arrow strings without nulls (``string[pyarrow]``, :func:`_check_plain_text`), and a
+    ``date32`` date column without nulls inside the datetime64[ns] range (datetime64[ns]: the
+    same days :func:`puhui.data.parse.parse_date` reads from the dates as objects)."""
+    import pyarrow as pa
+
+    from .io import arrow_frame
+    from .schema import DATE, STR, schema
+
+    sch = schema(kind)
+    fast, rest = {}, []
+    for i, fld in enumerate(table.schema):
+        target = sch.resolve(str(fld.name).strip().lstrip("\ufeff"))
+        dtype = sch.column(target).dtype if target in sch.names else None
+        col = table.column(i)
+        t = fld.type.value_type if pa.types.is_dictionary(fld.type) else fld.type
+        if col.null_count == 0 and len(col):
+            if dtype == STR and (pa.types.is_string(t) or pa.types.is_large_string(t)):
+                if t != fld.type:
+                    col = col.cast(t)
+                cells = _distinct_cells(col)
+                fast[fld.name] = _arrow_text(col) if cells is None else cells
+                continue
+            if dtype == DATE and pa.types.is_date32(t):
+                days = (col.cast(t) if t != fld.type else col).to_numpy().astype(np.int64)
+                if _NS_DAYS[0] <= days.min() and days.max() <= _NS_DAYS[1]:
+                    fast[fld.name] = days.astype("datetime64[D]").astype("datetime64[ns]")
+                    continue
+        rest.append(fld.name)
+    if not fast:
+        return arrow_frame(table)[0]
+    typed = arrow_frame(table.select(rest))[0] if rest else pd.DataFrame(
+        index=pd.RangeIndex(table.num_rows))
+    cols = {n: fast[n] if n in fast else typed[n] for n in table.column_names}
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))
+
+
 def _frame(table, kind: str, fmt: str) -> pd.DataFrame:
     """The chunk as :func:`puhui.data.read_table` gives it: text cells for a CSV (number columns
     of plain numbers already as floats, which validation reads to the same values; text and
     date columns with few distinct values as a Categorical of the cells as written, checked
-    value by value in :func:`check_chunk`), typed columns for Parquet."""
+    value by value in :func:`check_chunk`; other text columns as Arrow strings, checked at
+    array speed by :func:`_check_plain_text`), typed columns for Parquet
+    (:func:`_parquet_columns`)."""
     from .schema import DATE, FLOAT, INT, STR, schema
 
     if fmt == "parquet":
-        from .io import arrow_frame
+        if len(set(table.column_names)) != len(table.column_names):
+            from .io import arrow_frame
 
-        return arrow_frame(table)[0]
+            return arrow_frame(table)[0]
+        return _parquet_columns(table, kind)
     sch = schema(kind)
     cols = {}
     for name in table.column_names:
@@ -258,8 +325,61 @@ def _frame(table, kind: str, fmt: str) -> pd.DataFrame:
             cells = _plain_floats(col, dtype == INT)
         elif dtype in (STR, DATE):
             cells = _distinct_cells(col)
+            if cells is None and dtype == STR and col.null_count == 0 and len(col):
+                cells = _arrow_text(col)
         cols[name] = cells if cells is not None else col.to_pandas().to_numpy(object)
     return pd.DataFrame(cols)
+
+
+def _utf8_buffers(arr) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (``len + 1``) and the UTF-8 bytes of an Arrow ``string`` or
+    ``large_string`` array (zero copy)."""
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], width)[arr.offset:arr.offset + len(arr) + 1]
+    buf = arr.buffers()[2]
+    data = np.frombuffer(buf, np.uint8) if buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+def _is_arrow_text(series: pd.Series) -> bool:
+    return isinstance(series.array, pd.arrays.ArrowStringArray)
+
+
+def _check_plain_text(series: pd.Series, col):
+    """The typed values of a text column of Arrow strings when no rule of
+    :func:`puhui.data.validate._check_column` can apply to any cell, else None (the caller
+    checks it as Python strings, for the row numbers and the cells as written).
+
+    No rule applies when every cell is non-empty printable ASCII without blanks (33–126: the
+    stripped text is the cell itself, not missing), no cell is a placeholder (``NA``, ``-`` …,
+    :data:`puhui.data.parse.PLACEHOLDER_TOKENS`, looked for among the short cells only) and
+    the column has no list of allowed values. The values are then the cells themselves (kept
+    as ``string[pyarrow]``; ``astype(object)`` gives the in-memory column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .parse import PLACEHOLDER_TOKENS
+
+    if col.allowed is not None:
+        return None
+    arr = pa.chunked_array(series.array._pa_array).combine_chunks()
+    if arr.null_count or not len(arr):
+        return None
+    offsets, data = _utf8_buffers(arr)
+    data = data[offsets[0]:offsets[-1]]
+    lengths = np.diff(offsets)
+    if not lengths.all() or (data.size and (data.min() < 33 or data.max() > 126)):
+        return None
+    longest = max(map(len, PLACEHOLDER_TOKENS))
+    short = lengths <= longest
+    if short.any():
+        lowered = pc.utf8_lower(arr.filter(pa.array(short)))
+        tokens = pa.array(sorted(t for t in PLACEHOLDER_TOKENS if t.isascii()))
+        if pc.any(pc.is_in(lowered, value_set=tokens)).as_py():
+            return None
+    return series.array
 
 
 def _check_distinct(series: pd.Series, col, table: str):
@@ -306,7 +426,8 @@ def _shift(problems, start: int) -> list[Problem]:
 
 
 def check_chunk(raw: pd.DataFrame, kind: str, *, table: str, start: int = 0,
-                strict: bool = False) -> tuple[pd.DataFrame, list, list, np.ndarray]:
+                strict: bool = False,
+                key_hashes: bool = True) -> tuple[pd.DataFrame, list, list, np.ndarray]:
     """Validate one chunk (rows ``start + 1 …`` of the file) with the per-cell and per-row
     rules of :func:`puhui.data.validate`: ``(typed, problems, notes, key_hashes)``.
 
@@ -326,11 +447,14 @@ def check_chunk(raw: pd.DataFrame, kind: str, *, table: str, start: int = 0,
         if col.name not in raw.columns:
             continue
         series = raw[col.name]
-        if strict and _wrong_type(series, col) is not None:
+        categorical = isinstance(series.dtype, pd.CategoricalDtype)
+        shown = pd.Series(np.asarray(series.cat.categories, object)) if categorical else series
+        if strict and _wrong_type(shown, col) is not None:
             problems.append(Problem(table, col.name, None, "wrong_type", "wrong type"))
             continue
-        if not strict and isinstance(series.dtype, pd.CategoricalDtype):
-            typed_values = _check_distinct(series, col, table)
+        if categorical or _is_arrow_text(series):
+            typed_values = (_check_distinct(series, col, table) if categorical
+                            else _check_plain_text(series, col))
             if typed_values is not None:
                 out[col.name] = typed_values
                 continue
@@ -343,20 +467,117 @@ def check_chunk(raw: pd.DataFrame, kind: str, *, table: str, start: int = 0,
     typed = pd.DataFrame(out, index=raw.index)
     problems.extend(_shift(_row_problems(typed, kind, table), start))
     key = [k for k in sch.key if k in typed.columns]
-    if key and not any(k not in typed.columns for k in sch.key if k in sch.required):
-        hashes = pd.util.hash_pandas_object(typed[key], index=False).to_numpy()
+    if not key_hashes:  # the aggregation checks the key itself (Aggregation.checks_key)
+        hashes = np.zeros(0, np.uint64)
+    elif key and not any(k not in typed.columns for k in sch.key if k in sch.required):
+        hashes = row_hashes(typed[key])
     elif not key and len(typed.columns):
-        hashes = pd.util.hash_pandas_object(typed, index=False).to_numpy()
+        hashes = row_hashes(typed)
     else:
         hashes = np.zeros(0, np.uint64)
     return typed, problems, notes, hashes
+
+
+_FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
+_NULL_HASH = np.uint64(0x9E3779B97F4A7C15)
+#: Longest text hashed byte by byte over the whole column (one numpy pass per byte position);
+#: a column with longer cells is hashed by pandas (one Python string per cell).
+_HASH_BYTES = 64
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser (Steele, Lea & Flood 2014): spreads nearby values over all 64
+    bits."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _text_hashes(values) -> np.ndarray:
+    """64-bit hashes of text cells (a sequence of str/None, or an Arrow string array), a
+    function of each text alone whatever the column's representation: FNV-1a over the UTF-8
+    bytes (one vectorised pass per byte position), then :func:`_mix64`; a null has its own
+    value. A cell longer than :data:`_HASH_BYTES` bytes is hashed by pandas' ``hash_array``
+    instead."""
+    import pyarrow as pa
+
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(
+        values, pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    if not len(arr):
+        return np.zeros(0, np.uint64)
+    offsets, data = _utf8_buffers(arr)
+    starts = offsets[:-1].astype(np.int64)
+    lengths = np.diff(offsets).astype(np.int64)
+    h = np.full(len(arr), _FNV_OFFSET, np.uint64)
+    longest = min(int(lengths.max()), _HASH_BYTES)
+    with np.errstate(over="ignore"):
+        if longest and (lengths == longest).all():  # ids of one length: a bytes matrix
+            matrix = data[offsets[0]:offsets[-1]].reshape(len(arr), longest)
+            for j in range(longest):
+                h = (h ^ matrix[:, j].astype(np.uint64)) * _FNV_PRIME
+        else:
+            last = max(len(data) - 1, 0)
+            padded = data if len(data) else np.zeros(1, np.uint8)
+            for j in range(longest):
+                byte = padded[np.minimum(starts + j, last)].astype(np.uint64)
+                h = np.where(lengths > j, (h ^ byte) * _FNV_PRIME, h)
+    long = lengths > _HASH_BYTES
+    if long.any():  # (a function of the text alone all the same)
+        texts = arr.filter(pa.array(long)).to_numpy(zero_copy_only=False).astype(object)
+        h[long] = pd.util.hash_array(texts, categorize=False)
+    if arr.null_count:
+        h = np.where(arr.is_valid().to_numpy(zero_copy_only=False), h, _NULL_HASH)
+    with np.errstate(over="ignore"):
+        return _mix64(h.astype(np.uint64))
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row of a typed chunk (its key columns, or all), for the check of
+    repeated keys across chunks: equal rows give equal hashes whatever the representation of a
+    text column (object, Categorical, ``string[pyarrow]``), so chunks read by different paths
+    can be compared. Text is hashed by :func:`_text_hashes`, other columns by pandas'
+    ``hash_array``; the columns are combined as in ``hash_combine`` (Boost)."""
+    from .parse import is_text
+
+    out = None
+    for name in frame.columns:
+        series = frame[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            cats = series.cat.categories
+            codes = series.cat.codes.to_numpy()
+            if cats.dtype == object and pd.api.types.infer_dtype(cats) == "string":
+                h = np.append(_text_hashes(np.asarray(cats, object)), _text_hashes([None]))
+            else:
+                h = np.append(pd.util.hash_array(np.asarray(cats)), np.uint64(0))
+            h = h[np.where(codes < 0, len(cats), codes)]
+        elif _is_arrow_text(series):
+            h = _text_hashes(series.array._pa_array)
+        elif is_text(series) and pd.api.types.infer_dtype(series, skipna=True) in (
+                "string", "empty"):
+            h = _text_hashes(series.to_numpy(object))
+        else:
+            h = pd.util.hash_pandas_object(series, index=False).to_numpy()
+        h = np.asarray(h, np.uint64)
+        if out is None:
+            out = h.copy()
+        else:
+            with np.errstate(over="ignore"):
+                out ^= h + np.uint64(0x9E3779B97F4A7C15) + (out << np.uint64(6)) + (
+                    out >> np.uint64(2))
+    return out if out is not None else np.zeros(len(frame), np.uint64)
 
 
 def _work(table, kind, name, start, fmt, agg):
     """One chunk, on this process or a Dask worker: read, validate, map."""
     raw = _frame(table, kind, fmt)
     typed, problems, notes, hashes = check_chunk(raw, kind, table=name, start=start,
-                                                 strict=fmt == "parquet")
+                                                 strict=fmt == "parquet",
+                                                 key_hashes=not getattr(agg, "checks_key",
+                                                                        False))
     partial = agg.map(typed) if not problems and agg is not None else None
     return _Checked(partial, problems, notes, hashes, len(typed))
 
@@ -366,9 +587,11 @@ def _work(table, kind, name, start, fmt, agg):
 class Aggregation:
     """What a scan computes: ``map(typed_chunk) → partial`` on each chunk (on a worker with the
     Dask engine: the object is pickled), ``combine(list_of_partials) → result`` once, in chunk
-    order. Subclasses must be importable top-level classes (for Dask). In a chunk of a CSV,
-    text columns with few distinct values arrive as pandas ``Categorical`` (the values typed
-    as :func:`puhui.data.load` types them; ``astype(object)`` gives its column)."""
+    order. Subclasses must be importable top-level classes (for Dask). In a chunk, text
+    columns with few distinct values arrive as pandas ``Categorical`` and other text columns
+    without a cell to clean as ``string[pyarrow]`` (the values typed as
+    :func:`puhui.data.load` types them; ``astype(object)`` or :func:`plain_columns` gives its
+    columns)."""
 
     def map(self, chunk: pd.DataFrame):
         raise NotImplementedError
@@ -377,13 +600,25 @@ class Aggregation:
         raise NotImplementedError
 
 
+def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed chunk with its text columns as object, as :func:`puhui.data.load` gives them
+    (a chunk's text arrives as a Categorical or as ``string[pyarrow]``)."""
+    cols = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
+            or _is_arrow_text(frame[c])]
+    if not cols:
+        return frame
+    out = frame.copy(deep=False)
+    for c in cols:
+        out[c] = np.asarray(frame[c].astype(object), object)
+    return out
+
+
 class Collect(Aggregation):
     """The typed table itself (the chunks concatenated, text columns as object like
     :func:`puhui.data.load`): the in-memory result, for tests."""
 
     def map(self, chunk):
-        cats = [c for c in chunk.columns if isinstance(chunk[c].dtype, pd.CategoricalDtype)]
-        return chunk.astype(dict.fromkeys(cats, object)) if cats else chunk
+        return plain_columns(chunk)
 
     def combine(self, partials):
         return pd.concat(partials, ignore_index=True) if partials else pd.DataFrame()
@@ -575,4 +810,4 @@ def _duplicate_rows(hashes: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["Aggregation", "Collect", "DEFAULT_CHUNK_ROWS", "ENGINES", "ScanResult", "check_chunk",
-           "peak_rss", "scan"]
+           "peak_rss", "plain_columns", "row_hashes", "scan"]

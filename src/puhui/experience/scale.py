@@ -25,16 +25,16 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..data.chunks import DEFAULT_CHUNK_ROWS, Aggregation, scan
+from ..data.chunks import DEFAULT_CHUNK_ROWS, Aggregation, plain_columns, scan
 from ..errors import DataError, ParameterError
 from .exposure import OUTPUT_COLUMNS, earned
 from .member_costs import CostTable, check_trend, cost_table, trended
 
 
 def _plain_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categorical columns (text of a chunk) as object, as :func:`puhui.data.load` gives."""
-    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    return frame.astype(dict.fromkeys(cats, object)) if cats else frame
+    """Text columns of a chunk (Categorical, ``string[pyarrow]``) as object, as
+    :func:`puhui.data.load` gives them."""
+    return plain_columns(frame)
 
 
 class EarnedAggregation(Aggregation):

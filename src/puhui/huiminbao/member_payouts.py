@@ -29,7 +29,7 @@ from puhui.errors import DataError, ParameterError, Problem
 from puhui.experience.member_costs import cost_table
 from puhui.huiminbao.product import Product
 
-__all__ = ["MemberPayouts", "member_payouts"]
+__all__ = ["MemberPayouts", "member_payouts", "payouts_from_table", "table_for_product"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,6 +192,11 @@ def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame
     table = cost_table(policies, costs, lines=[line.name for line in product.lines],
                        segments=product.segments, years=years, trend=g,
                        to_year=pricing_year, owner=f"product {product.code}")
+    return _payouts(product, table, band[table.rows], labels)
+
+
+def _payouts(product: Product, table, band: np.ndarray, labels) -> MemberPayouts:
+    """The design's payout of every row of a cost table (lines and segments the product's)."""
     x, seg = table.cost, table.segment
     pay = np.zeros_like(x)
     for j, line in enumerate(table.lines):
@@ -201,6 +206,73 @@ def member_payouts(product: Product, policies: pd.DataFrame, costs: pd.DataFrame
             if mask.any():
                 pay[mask, j] = per_segment[name].pay(x[mask, j])
     return MemberPayouts(lines=table.lines, payout=pay, cost=x, weight=table.weight,
-                         segment=seg, segments=table.segments, band=band[table.rows],
+                         segment=seg, segments=table.segments, band=band,
                          year=table.year, band_labels=labels, pricing_year=table.to_year,
                          trend=table.trend)
+
+
+def table_for_product(product: Product, table, *, pricing_year: int | None = None,
+                      trend: float | None = None, years: Sequence[int] | None = None,
+                      bands=None):
+    """A weighted cost table (:class:`~puhui.experience.member_costs.CostTable`, e.g. from
+    :func:`puhui.experience.scale.member_cost_table`: the member-years without any cost as one
+    row per segment × year with weight Σ exposure) put on the product's lines and segments, the
+    policy ``years`` kept, and re-trended to ``trend`` (default the product's medical trend)
+    and ``pricing_year`` (default the last year kept + 1), as :func:`member_payouts` trends,
+    when they differ from the table's: ``x̃ = x_table · (1 + g)^(Y − y) / (1 + g_table)^(Y_table
+    − y)``.
+
+    A row stands for its weight in member-years, so every weighted statistic of the pricing
+    and of tuning is that of the expanded rows; what needs each member (its age: age bands,
+    fairness groups by age) is not in such a table, so ``bands`` and age-banded products are
+    refused.
+    """
+    from dataclasses import replace
+
+    from puhui.experience.member_costs import CostTable, check_trend, trended
+
+    if not isinstance(table, CostTable):
+        raise ParameterError(f"expected a CostTable, got {type(table).__name__}")
+    if product.age_bands or bands is not None:
+        raise ParameterError("a weighted cost table has no ages: price by age band from the "
+                             "policies and costs (member by member), not from a cost table")
+    if table.year is None:
+        raise ParameterError("the cost table has no policy years (policy_year)")
+    names = [line.name for line in product.lines]
+    absent = [n for n in names if n not in table.lines]
+    extra = [n for n in table.lines if n not in names]
+    if absent or extra:
+        raise ParameterError(f"the cost table's lines {list(table.lines)} are not the product "
+                             f"{product.code}'s lines {names}")
+    unknown = [s for s in table.segments if s not in product.segments]
+    if unknown:
+        raise ParameterError(f"the cost table has segment(s) {unknown} that are not segments "
+                             f"of product {product.code}: {list(product.segments)}")
+    keep = np.ones(len(table.weight), bool)
+    if years is not None:
+        wanted = np.atleast_1d(np.asarray(years, dtype=np.int64))
+        keep = np.isin(table.year, wanted)
+        if not keep.any():
+            raise ParameterError(f"years: no member-years in the policy years {list(wanted)}")
+    cost = table.cost[keep][:, [table.lines.index(n) for n in names]]
+    year = table.year[keep]
+    g = check_trend(product.medical_trend if trend is None else trend)
+    to_year = int(year.max()) + 1 if pricing_year is None else int(pricing_year)
+    if g != table.trend or to_year != table.to_year:  # undo the table's trend, apply this one
+        cost = trended(cost, year, g, to_year) / (
+            (1.0 + table.trend) ** (table.to_year - year))[:, None]
+    seg = np.array([product.segments.index(s) for s in table.segments], dtype=np.int64)
+    return replace(table, cost=cost, weight=table.weight[keep],
+                   segment=seg[table.segment[keep]], year=year, rows=table.rows[keep],
+                   lines=tuple(names), segments=tuple(product.segments), to_year=to_year,
+                   trend=g)
+
+
+def payouts_from_table(product: Product, table, *, pricing_year: int | None = None,
+                       trend: float | None = None, years: Sequence[int] | None = None,
+                       bands=None) -> MemberPayouts:
+    """:func:`member_payouts` of a weighted cost table (:func:`table_for_product`): the same
+    payouts row by row, each row standing for its weight in member-years."""
+    t = table_for_product(product, table, pricing_year=pricing_year, trend=trend, years=years,
+                          bands=bands)
+    return _payouts(product, t, np.zeros(len(t.weight), dtype=np.int64), ("all",))

@@ -44,7 +44,9 @@ import pandas as pd
 from puhui.credibility import BuhlmannStraub
 from puhui.credibility.limited_fluctuation import full_credibility_standard, partial_credibility
 from puhui.errors import ParameterError
-from puhui.huiminbao.member_payouts import member_payouts
+from puhui.experience.member_costs import CostTable
+from puhui.huiminbao.member_payouts import member_payouts, payouts_from_table
+from puhui.huiminbao.notes import Note
 from puhui.huiminbao.pricing_result import PricingResult
 from puhui.huiminbao.product import Product
 from puhui.losses.aggregate_dist import ApproxAggregate
@@ -99,7 +101,8 @@ def book_credibility(payouts, *, p: float = CREDIBILITY_P, k: float = CREDIBILIT
 def book_mismatches(product: Product, policies: pd.DataFrame) -> list[str]:
     """How the book's member-years differ from the product file: product codes other than
     ``product.code``, and regions other than ``product.region`` (when the file names one); each
-    as one sentence naming both, with the number of member-years.
+    as one sentence naming both, with the number of member-years (a
+    :class:`~puhui.huiminbao.notes.Note`: English and Chinese).
 
     >>> from puhui.huiminbao import Product, example_product_path
     >>> book = pd.DataFrame({"product": ["HMB-XC", "HMB-SZ"], "region": ["Xincheng", "苏州"]})
@@ -110,26 +113,31 @@ def book_mismatches(product: Product, policies: pd.DataFrame) -> list[str]:
     """
     notes = []
     n = len(policies)
-    for column, own, what in (("product", product.code, "are of product {}, but the product "
-                               "file is for {}"),
-                              ("region", product.region, "are in region {}, but the product "
-                               "file's region is {}")):
+    for column, own, what, what_zh in (
+            ("product", product.code, "are of product {}, but the product file is for {}",
+             "属于产品 {}，而产品文件是 {} 的"),
+            ("region", product.region, "are in region {}, but the product file's region is {}",
+             "位于地区 {}，而产品文件的地区是 {}")):
         if own is None or column not in policies.columns:
             continue
         values = pd.Series(policies[column], dtype=object).astype(str)
         other = values[values != own].value_counts()
         if len(other):
             shown = ", ".join(other.index[:5]) + (", …" if len(other) > 5 else "")
-            notes.append(f"{int(other.sum()):,} of {n:,} member-years "
-                         + what.format(shown, own))
+            notes.append(Note(f"{int(other.sum()):,} of {n:,} member-years "
+                              + what.format(shown, own),
+                              f"{n:,} 个人年中有 {int(other.sum()):,} 个"
+                              + what_zh.format(shown, own)))
     return notes
 
 
 def _check_book(result: PricingResult, product: Product, policies: pd.DataFrame,
                 payouts: np.ndarray) -> None:
     """The book checks of the module notes: warnings, and their lines in the assumptions."""
-    notes = [f"{note}: the price applies {product.code}'s design, expenses and price to that "
-             "experience — check that it is meant" for note in book_mismatches(product, policies)]
+    notes = [Note(f"{note.en}: the price applies {product.code}'s design, expenses and price "
+                  "to that experience — check that it is meant",
+                  f"{note.zh}：本次定价将 {product.code} 的保障方案、费用与价格用于这部分经验"
+                  "数据——请确认这是有意为之") for note in book_mismatches(product, policies)]
     cred = book_credibility(payouts)
     current = product.flat_price
     if cred["z"] < 1:
@@ -141,13 +149,21 @@ def _check_book(result: PricingResult, product: Product, policies: pd.DataFrame,
                  f"; weighted with today's price {current:g} 元 as the complement, "
                  f"Z·{price:,.2f} + (1 − Z)·{current:g} = "
                  f"{cred['credibility_weighted_price']:,.2f} 元")
-        notes.append(
+        blend_zh = ("" if cred["credibility_weighted_price"] is None else
+                    f"；以现行价格 {current:g} 元为补充的信度加权价格为 Z·{price:,.2f} + "
+                    f"(1 − Z)·{current:g} = {cred['credibility_weighted_price']:,.2f} 元")
+        notes.append(Note(
             f"the book is too small for its experience to be fully credible: "
             f"{cred['paid_member_years']:,} member-years with a payout, against "
             f"{cred['full_credibility_standard']:,.0f} for full credibility (limited "
             f"fluctuation, p = {cred['p']:.0%}, k = {cred['k']:.0%}, payout CV "
             f"{cred['payout_cv']:.2f}): credibility Z = {cred['z']:.3f}, so the experience "
-            f"price carries that weight{blend}")
+            f"price carries that weight{blend}",
+            f"业务规模过小，经验数据不具备完全可信度：有赔付的人年为 "
+            f"{cred['paid_member_years']:,} 个，完全可信所需为 "
+            f"{cred['full_credibility_standard']:,.0f} 个（有限波动信度，p = {cred['p']:.0%}，"
+            f"k = {cred['k']:.0%}，赔付变异系数 {cred['payout_cv']:.2f}）：可信度 Z = "
+            f"{cred['z']:.3f}，经验价格仅按此权重采用{blend_zh}"))
     result.assumptions.update(book_warnings=notes, credibility=cred)
     for note in notes:
         warnings.warn(BookWarning(note), stacklevel=3)
@@ -298,7 +314,12 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
         age-banded price.
     policies, costs : DataFrame
         Member-years and their annual covered costs (see
-        :func:`puhui.huiminbao.member_payouts.member_payouts`).
+        :func:`puhui.huiminbao.member_payouts.member_payouts`). Or ``policies`` a weighted
+        :class:`~puhui.experience.member_costs.CostTable` and ``costs=None`` — e.g.
+        :func:`puhui.experience.scale.member_cost_table` of a national book read in chunks,
+        the member-years without cost as one row per segment × year: the same price as the
+        expanded rows (:func:`~puhui.huiminbao.member_payouts.payouts_from_table`; no age
+        bands, no product/region check of the book).
     pricing_year : int, optional
         Year priced; costs are trended to it (default: last policy year + 1).
     trend : float, optional
@@ -344,8 +365,16 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
     _check_common(product, basis)
     if credibility not in CREDIBILITY:
         raise ParameterError(f"credibility: use one of {CREDIBILITY}, got {credibility!r}")
-    mp = member_payouts(product, policies, costs, pricing_year=pricing_year, trend=trend,
-                        years=years, bands=bands)
+    weighted = isinstance(policies, CostTable)
+    if weighted:  # a weighted cost table: the members without cost as counts
+        if costs is not None:
+            raise ParameterError("costs: give the policies and costs, or a cost table alone "
+                                 "(costs=None)")
+        mp = payouts_from_table(product, policies, pricing_year=pricing_year, trend=trend,
+                                years=years, bands=bands)
+    else:
+        mp = member_payouts(product, policies, costs, pricing_year=pricing_year, trend=trend,
+                            years=years, bands=bands)
     yrs = np.array(mp.years)
     B, L, T = len(mp.band_labels), len(mp.lines), len(yrs)
     segments = mp.segments
@@ -405,7 +434,7 @@ def price_from_experience(product: Product, policies: pd.DataFrame, costs: pd.Da
     }
     result = _finish(product, cells, groups, dist, round(n), basis=basis, measure=measure,
                      level=level, assumptions=assumptions)
-    _check_book(result, product, policies, totals)
+    _check_book(result, product, pd.DataFrame() if weighted else policies, totals)
     return result
 
 

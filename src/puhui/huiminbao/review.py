@@ -43,6 +43,7 @@ from ..experience.triangles import triangle
 from ..ratios import combined_ratio, underwriting_year_ratios
 from .cells import allocate_ibnr, experience_cells
 from .folder import check_product
+from .notes import Note
 from .product import Product
 
 DIMENSIONS = {"policy_year": ("policy_year",), "segment": ("segment",),
@@ -71,10 +72,12 @@ class ReviewResult:
     ``apriori_loss_ratio`` / ``ibnr_bornhuetter_ferguson`` on the a-priori adopted
     (``bf_apriori``), with ``apriori_credibility`` the Z of its update. ``ratios`` holds the
     损益核算 of each year on the regulatory definitions, with ``expenses`` = ``"actual"`` or
-    ``"assumed"``; ``statement`` the income-statement lines they come from. ``indication`` is the rate and benefit indication for
-    the next policy year (None where it cannot be made, with a note), ``benefit_levers`` the
-    designs that carry the benefit change (needs member costs), ``rule_check`` the rulebooks'
-    verdict on them.
+    ``"assumed"``; ``statement`` the income-statement lines they come from. Each of
+    ``notes`` is a :class:`~puhui.huiminbao.notes.Note`: the text in the language in force,
+    with its English, its Chinese and the report section it belongs to. ``indication`` is the
+    rate and benefit indication for the next policy year (None where it cannot be made, with a
+    note), ``benefit_levers`` the designs that carry the benefit change (needs member costs),
+    ``rule_check`` the rulebooks' verdict on them.
     """
 
     product: Product
@@ -224,10 +227,13 @@ def _statements(uw: pd.DataFrame, product: Product, expenses: pd.DataFrame | Non
         out["taxes_and_surcharges"] = e.taxes * earned_p
         out["ceded_reinsurance_expenses"] = 0.0
         out["protection_fund"] = e.protection_fund * earned_p
-        notes.append(f"Expenses assumed, not actual: the product file's {e.variable_rate:.1%} "
-                     f"of earned premium + {e.per_member:g} 元 per member, gross of "
-                     "reinsurance. Give the actual expenses (an expenses table) for the "
-                     "combined ratio on the regulatory definitions.")
+        notes.append(Note(
+            f"Expenses assumed, not actual: the product file's {e.variable_rate:.1%} of earned "
+            f"premium + {e.per_member:g} 元 per member, gross of reinsurance. Give the actual "
+            "expenses (an expenses table) for the combined ratio on the regulatory definitions.",
+            f"费用为假设值，并非实际数：按产品文件取已赚保费的 {e.variable_rate:.1%} 加每人 "
+            f"{e.per_member:g} 元，未扣除再保险。提供实际费用（expenses 表）即可按监管口径"
+            "计算综合成本率。", section="ratios"))
         return out, notes
     x = expenses.set_index("policy_year").reindex(out["policy_year"])
     ceded = x["ceded_premium"].to_numpy(float)
@@ -250,14 +256,22 @@ def _statements(uw: pd.DataFrame, product: Product, expenses: pd.DataFrame | Non
     for col in EXPENSE_LINES:
         out[col] = x[col].to_numpy(float)
     out["ceded_reinsurance_expenses"] = x["ceded_reinsurance_expenses"].to_numpy(float)
-    notes.append("Expenses actual (the expenses table); 综合赔付率, 综合费用率 and 综合成本率 on "
-                 "the regulatory definitions (puhui.ratios), net of reinsurance.")
+    notes.append(Note("Expenses actual (the expenses table); 综合赔付率, 综合费用率 and 综合成本率 "
+                      "on the regulatory definitions (puhui.ratios), net of reinsurance.",
+                      "费用为实际数（expenses 表）；综合赔付率、综合费用率与综合成本率按监管口径"
+                      "计算（puhui.ratios），均为扣除再保险后的净额。", section="ratios"))
     if estimated.any() and (ceded_out[estimated] > 0).any():
-        years = ", ".join(f"{y} ({s:.1%})" for y, s, e in
-                          zip(out["policy_year"], share, estimated, strict=True) if e and s > 0)
-        notes.append("Reinsurers' share of the outstanding claims (摊回未决赔款准备金) not given: "
-                     f"estimated at the share recovered on paid claims, {years} — right for a "
-                     "quota share, not for an excess-of-loss treaty (give ceded_claim_reserves).")
+        shares = [(y, s) for y, s, e in zip(out["policy_year"], share, estimated, strict=True)
+                  if e and s > 0]
+        years = ", ".join(f"{y} ({s:.1%})" for y, s in shares)
+        years_zh = "、".join(f"{y} 年 {s:.1%}" for y, s in shares)
+        notes.append(Note(
+            "Reinsurers' share of the outstanding claims (摊回未决赔款准备金) not given: "
+            f"estimated at the share recovered on paid claims, {years} — right for a quota "
+            "share, not for an excess-of-loss treaty (give ceded_claim_reserves).",
+            "未提供摊回未决赔款准备金：按已付赔款的摊回比例估计（"
+            f"{years_zh}）——适用于成数分保，不适用于超额赔款分保（请提供 "
+            "ceded_claim_reserves）。", section="ratios"))
     return out, notes
 
 
@@ -414,11 +428,17 @@ def review(product: Product, policies: pd.DataFrame, claims: pd.DataFrame,
         expected_loss_ratio=exp_by_year.reindex(gross["policy_year"]).to_numpy()
         / uw["earned_premium"].to_numpy())
 
-    notes[:0] = [f"IBNR amounts by {ibnr_method.replace('_', '–')}; counts by chain ladder "
-                 "on reported counts (policy-year origin, quarterly development by report "
-                 "date).",
-                 "Incurred = paid + case reserves as held at the valuation date; development "
-                 "of case estimates (IBNER) needs several valuations and is not measured."]
+    method_zh = {"bornhuetter_ferguson": " Bornhuetter–Ferguson 法", "chain_ladder": "链梯法"}
+    notes[:0] = [Note(f"IBNR amounts by {ibnr_method.replace('_', '–')}; counts by chain ladder "
+                      "on reported counts (policy-year origin, quarterly development by report "
+                      "date).",
+                      f"IBNR 金额采用{method_zh[ibnr_method]}；件数采用已报案件数的链梯法（以保单"
+                      "年度为起始年度，按报案日期以季度为发展期）。"),
+                 Note("Incurred = paid + case reserves as held at the valuation date; "
+                      "development of case estimates (IBNER) needs several valuations and is "
+                      "not measured.",
+                      "已发生赔款 = 已付赔款 + 评估日的已报案未决赔款准备金；已报案件估损的"
+                      "进展（IBNER）需要多个评估时点的数据，本次未予测算。")]
     notes += expense_notes
     ind, ind_table, levers, rules, ind_notes = _indication(
         product, pol, premium, ibnr, ae, expenses, costs, policy_books, as_of)
@@ -426,6 +446,15 @@ def review(product: Product, policies: pd.DataFrame, claims: pd.DataFrame,
     return ReviewResult(product, as_of, ibnr_method, premium, reserves, ibnr, cells, ae, ratios,
                         notes, bf_apriori, expenses, statement.merge(net, on="policy_year"), ind,
                         ind_table, levers, rules)
+
+
+def _mack_note_zh(note: str) -> str:
+    """The Chinese of a chain-ladder note (:attr:`puhui.experience.ibnr.ReserveResult.notes`,
+    written in English by that module): what it means, then the note itself for its detail."""
+    if "Mack standard error not available" not in note:
+        return note
+    return ("Mack 标准误无法给出：需要至少 3 个发展期、每期至少有 2 个保单年度的数据，且其中"
+            f"至少 2 期的进展因子不全相同，即需要更多保单年度或更多赔案（原文：{note}）")
 
 
 def _reserves(claims, pol, as_of, years, prem, apriori_filed, cells, level, bf_apriori, notes):
@@ -442,13 +471,19 @@ def _reserves(claims, pol, as_of, years, prem, apriori_filed, cells, level, bf_a
         raise ParameterError(f"claims in one policy year only ({tri.years[0]}): the development "
                              "of claims (IBNR) needs claims in ≥ 2 policy years")
     reserves = {"count_cl": chain_ladder(tri.count), "incurred_cl": chain_ladder(tri.incurred)}
-    for key, what in (("incurred_cl", "reported incurred"), ("count_cl", "reported counts")):
-        notes += [f"Chain ladder on {what}: {n}" for n in reserves[key].notes]
+    for key, what, what_zh in (("incurred_cl", "reported incurred", "已报告赔款"),
+                               ("count_cl", "reported counts", "已报案件数")):
+        notes += [Note(f"Chain ladder on {what}: {n}", f"链梯法（{what_zh}）：{_mack_note_zh(n)}",
+                       section="ibnr") for n in reserves[key].notes]
     missing = years[~np.isin(years, tri.years)]
     if len(missing):
-        notes.append(f"No claim reported yet in policy year(s) {', '.join(map(str, missing))}: "
-                     "chain-ladder IBNR 0 there; Bornhuetter–Ferguson reserves "
-                     "ELR · P · (1 − 1/CDF) at the year's age.")
+        notes.append(Note(
+            f"No claim reported yet in policy year(s) {', '.join(map(str, missing))}: "
+            "chain-ladder IBNR 0 there; Bornhuetter–Ferguson reserves ELR · P · (1 − 1/CDF) at "
+            "the year's age.",
+            f"保单年度 {'、'.join(map(str, missing))} 尚无报案：该年度链梯法 IBNR 为 0；"
+            "Bornhuetter–Ferguson 法按该年度的发展阶段提取 ELR · P · (1 − 1/CDF)。",
+            section="ibnr"))
 
     def by_year(res, col):
         s = pd.Series(0.0, index=years)
@@ -488,21 +523,34 @@ def _reserves(claims, pol, as_of, years, prem, apriori_filed, cells, level, bf_a
     total_f, total_u = float(ibnr_filed.sum()), float(ibnr_bf.sum())
     if bf_apriori == "updated":
         latest = years[-1]
-        notes.append(
+        effect = (f"{total_f:,.0f}", f"{total_u:,.0f}", f"{apriori_filed.loc[latest]:.1%}",
+                  f"{apriori_upd.loc[latest]:.1%}", f"{ibnr_filed.loc[latest]:,.0f}",
+                  f"{ibnr_bf.loc[latest]:,.0f}")
+        notes.append(Note(
             "Bornhuetter–Ferguson a-priori: the filed basis loss ratio updated by the review's "
             "A/E, ELR′ = ELR_filed · (Z · A/E + 1 − Z), Z = √(n / 1,082) ≤ 1 the limited-"
             "fluctuation credibility of the year's claims (A/E and Z on the filed-basis "
             "Bornhuetter–Ferguson IBNR). With Z = 1 this is the Benktander method, the "
             "a-priori being the filed basis's Bornhuetter–Ferguson ultimate (Mack 2000, "
             "'Credible claims reserves: the Benktander method', ASTIN Bulletin 30(2)). "
-            f"Effect: IBNR {total_f:,.0f} on the filed basis → {total_u:,.0f} updated "
-            f"({latest}: ELR {apriori_filed.loc[latest]:.1%} → {apriori_upd.loc[latest]:.1%}, "
-            f"IBNR {ibnr_filed.loc[latest]:,.0f} → {ibnr_bf.loc[latest]:,.0f}).")
+            "Effect: IBNR {} on the filed basis → {} updated ({}: ELR {} → {}, IBNR {} → {})."
+            .format(effect[0], effect[1], latest, *effect[2:]),
+            "Bornhuetter–Ferguson 法的先验赔付率：以本次回溯的 A/E 更新报备基础赔付率，"
+            "ELR′ = ELR_filed · (Z · A/E + 1 − Z)，其中 Z = √(n / 1,082) ≤ 1 为该年度赔案的"
+            "有限波动信度（A/E 与 Z 均基于报备基础的 Bornhuetter–Ferguson IBNR）。Z = 1 时即"
+            "为 Benktander 法，先验值取报备基础下的 Bornhuetter–Ferguson 最终赔款（Mack 2000，"
+            "'Credible claims reserves: the Benktander method'，ASTIN Bulletin 30(2)）。"
+            "影响：IBNR 由报备基础的 {} 变为更新后的 {}（{} 年：ELR {} → {}，IBNR {} → {}）。"
+            .format(effect[0], effect[1], latest, *effect[2:]), section="ibnr"))
     else:
         _, would = _bf_by_year(tri, years, prem, apriori_upd, cl_inc, as_of)
-        notes.append(f"Bornhuetter–Ferguson a-priori: the filed basis loss ratio, as filed "
-                     f"(IBNR {total_f:,.0f}); updated by the review's A/E (the default) it "
-                     f"would be {float(would.sum()):,.0f}.")
+        notes.append(Note(
+            f"Bornhuetter–Ferguson a-priori: the filed basis loss ratio, as filed (IBNR "
+            f"{total_f:,.0f}); updated by the review's A/E (the default) it would be "
+            f"{float(would.sum()):,.0f}.",
+            f"Bornhuetter–Ferguson 法的先验赔付率：采用报备基础赔付率（IBNR {total_f:,.0f}）；"
+            f"若按本次回溯的 A/E 更新（默认做法），IBNR 将为 {float(would.sum()):,.0f}。",
+            section="ibnr"))
     return reserves, out
 
 
@@ -560,9 +608,13 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
     else:
         lam = 1.0 + g
         trend_text = f"medical trend {g:.1%} on the claims"
-        notes.append(f"Indication: the medical trend {g:.1%} is applied to the claims as they "
-                     "are; with a 起付线 payouts grow faster than costs — give the member costs "
-                     "(costs table) to measure that leverage.")
+        notes.append(Note(
+            f"Indication: the medical trend {g:.1%} is applied to the claims as they are; with "
+            "a 起付线 payouts grow faster than costs — give the member costs (costs table) to "
+            "measure that leverage.",
+            f"费率指示：医疗费用趋势 {g:.1%} 直接作用于现有赔款；设有起付线时，赔付的增长快于"
+            "医疗费用的增长——提供参保人医疗费用（costs 表）即可测算这一杠杆效应。",
+            section="indication"))
     experience = ult / exposure * lam / price if exposure > 0 else np.nan
     year_ae = ae["policy_year"].table.set_index("policy_year")
     z = float(year_ae.loc[y, "credibility"]) if y in year_ae.index else 0.0
@@ -580,7 +632,8 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
                               variable_expense_ratio=v, fixed_expense_ratio=f, credibility=z,
                               max_change=cap, clip=cap is not None)
     except ParameterError as err:
-        notes.append(f"No indication for {y + 1}: {err}")
+        notes.append(Note(f"No indication for {y + 1}: {err}",
+                          f"无法给出 {y + 1} 年度的费率指示：{err}", section="indication"))
         return None, None, None, None, notes
     new_price = price * (1 + ind.change)
     rows = [
@@ -607,8 +660,10 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
     if nxt is not None and np.isfinite(ind.benefit_change):
         levers = _benefit_levers(product, nxt, ind.benefit_change)
     else:
-        notes.append("Benefit change: give the member costs (costs table) to turn it into "
-                     "起付线 / 赔付比例 designs.")
+        notes.append(Note("Benefit change: give the member costs (costs table) to turn it into "
+                          "起付线 / 赔付比例 designs.",
+                          "责任调整：提供参保人医疗费用（costs 表），即可将其换算为起付线 / "
+                          "赔付比例方案。", section="indication"))
     values = {"rate_change": ind.change, "combined_ratio": ind.projected_combined_ratio,
               "product_name": product.name, "actuarial_review_done": True,
               "in_year_claim_condition_changes": 0}
@@ -616,11 +671,17 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
 
     rules = check(values, scope=RULE_SCOPE, policies=list(policy_books),
                   as_of=as_of.date())
-    notes.append(f"Indication for {y + 1}: changes take effect at the renewal, none inside a "
-                 "policy year (in_year_claim_condition_changes = 0); checked against the "
-                 f"regulations in force on {as_of.date()}"
-                 + (f" and the company policy {', '.join(map(str, policy_books))}."
-                    if policy_books else " (no company policy book given: no yearly cap)."))
+    books = ", ".join(map(str, policy_books))
+    notes.append(Note(
+        f"Indication for {y + 1}: changes take effect at the renewal, none inside a policy year "
+        "(in_year_claim_condition_changes = 0); checked against the regulations in force on "
+        f"{as_of.date()}" + (f" and the company policy {books}." if policy_books
+                             else " (no company policy book given: no yearly cap)."),
+        f"{y + 1} 年度的费率指示：调整于续保时生效，保单年度内不作变更"
+        "（in_year_claim_condition_changes = 0）；已对照 "
+        f"{as_of.date()} 有效的监管规定" + (f"及公司政策 {books} 进行检查。" if policy_books
+                                          else "进行检查（未提供公司政策规则，故无年度调整上限）。"),
+        section="indication"))
     return ind, table, levers, rules, notes
 
 

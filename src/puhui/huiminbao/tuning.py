@@ -19,8 +19,10 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..report import Report
+from ..report.labels import QUALIFIERS, lookup
 from ..tuning.optimise import DEFAULT_OBJECTIVE
 from .folder import check_product, check_years
+from .notes import Note, say
 from .product import Product
 
 __all__ = ["DEFAULT_AGE_BANDS", "DEFAULT_DEDUCTIBLES", "DEFAULT_OBJECTIVE", "DEFAULT_RATIOS",
@@ -74,7 +76,8 @@ def price_option(values):
 
 def take_up_for(product: Product, *, participation: float = 0.15,
                 example_take_up: bool = False):
-    """The participation scenario tuning uses for ``product``, and a sentence saying which.
+    """The participation scenario tuning uses for ``product``, and a sentence saying which (a
+    :class:`~puhui.huiminbao.notes.Note`: English and Chinese).
 
     The bundled example's take-up (three frailty classes, their renewal after a price rise,
     calibrated by :func:`puhui.pricing.participation_calibration.default_scenario`), anchored to
@@ -86,14 +89,20 @@ def take_up_for(product: Product, *, participation: float = 0.15,
     from .pricing_report import is_example_product
 
     if product.flat_price is None:
-        return None, ("Membership held fixed: the participation model needs a flat price (one "
-                      "price at which participation is observed).")
+        return None, Note("Membership held fixed: the participation model needs a flat price "
+                          "(one price at which participation is observed).",
+                          "参保人数保持不变：参保率模型需要统一价格（即观察到参保率时的单一"
+                          "价格）。")
     example = is_example_product(product)
     if not (example or example_take_up):
-        return None, (f"Membership held fixed: no take-up model is calibrated for product "
-                      f"{product.code} (the bundled one is the example's); calibrate your own "
-                      "(puhui.pricing.calibrate_scenario) and pass it as take_up=, or run with "
-                      "--example-take-up to apply the example's as an illustration.")
+        return None, Note(
+            f"Membership held fixed: no take-up model is calibrated for product {product.code} "
+            "(the bundled one is the example's); calibrate your own "
+            "(puhui.pricing.calibrate_scenario) and pass it as take_up=, or run with "
+            "--example-take-up to apply the example's as an illustration.",
+            f"参保人数保持不变：产品 {product.code} 没有经过校准的参保模型（内置模型属于示例"
+            "产品）；请自行校准（puhui.pricing.calibrate_scenario）并以 take_up= 传入，或使用 "
+            "--example-take-up 以示例产品的模型作示意。")
     cal = default_scenario(reference_price=float(product.flat_price), participation=participation,
                            target_combined_ratio=product.target_combined_ratio,
                            variable_rate=product.expenses.variable_rate,
@@ -103,10 +112,15 @@ def take_up_for(product: Product, *, participation: float = 0.15,
             f"bundled example's calibration (β = {p['sensitivity']:.3f}, risk awareness and "
             f"benefit elasticity {p['awareness']:.3f}) anchored to {participation:.0%} "
             f"participation at today's {product.flat_price:g} 元 and today's design")
+    text_zh = (f"参保率随价格与保障水平变化（docs/pricing_huiminbao.md）：采用内置示例的校准结果"
+               f"（β = {p['sensitivity']:.3f}，风险意识与保障弹性 {p['awareness']:.3f}），"
+               f"以现行价格 {product.flat_price:g} 元、现行方案下 {participation:.0%} 的参保率"
+               "为锚点")
     if not example:
         text += (f" — applied to product {product.code} at your request: an illustration, not "
                  "this book's members")
-    return cal.scenario, text + "."
+        text_zh += f"——应要求用于产品 {product.code}：仅作示意，并非本业务参保人的实际情况"
+    return cal.scenario, Note(text + ".", text_zh + "。")
 
 
 def _policy_years(policies: pd.DataFrame) -> pd.DataFrame:
@@ -226,9 +240,11 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
         scenario, take_up_text = take_up_for(product, participation=participation,
                                              example_take_up=example_take_up)
     elif take_up is None:
-        scenario, take_up_text = None, "Membership held fixed (take_up=None)."
+        scenario, take_up_text = None, Note("Membership held fixed (take_up=None).",
+                                            "参保人数保持不变（take_up=None）。")
     elif isinstance(take_up, ParticipationScenario):
-        scenario, take_up_text = take_up, "Take-up: the participation scenario given."
+        scenario, take_up_text = take_up, Note("Take-up: the participation scenario given.",
+                                               "参保率：采用所给的参保情景。")
     else:
         raise ParameterError("take_up: 'auto', a ParticipationScenario or None")
     group_costs, group_prices = _groups(product, pol, table, groups)
@@ -288,6 +304,7 @@ def benefit_changes(ev, choice) -> pd.DataFrame:
 
 
 _TERM_ZH = {"deductible": "起付线", "payout_ratio": "赔付比例", "cap": "封顶线"}
+_OP_ZH = {"<=": "≤", ">=": "≥"}
 
 
 def _fmt_term(term: str, value: float) -> str:
@@ -299,14 +316,34 @@ _SHOWN = {"expected_cr": "expected CR", "prob_cr_above_100": "P(CR > 100%)",
           "benefit_ratio": "benefit ratio"}
 
 
+def _name_zh(column: str) -> str:
+    """A column's Chinese name (:mod:`puhui.report.labels`), else the column's own name."""
+    q = lookup(column)
+    return column if q is None or q.zh == q.en else q.zh
+
+
+def _segment_zh(segment: str) -> str:
+    """健康体, 既往症 …: a segment's Chinese (:data:`puhui.report.labels.QUALIFIERS`), else its
+    name."""
+    return QUALIFIERS.get(segment, (segment, segment))[1]
+
+
+def _line_zh(product: Product, line: str) -> str:
+    """A benefit line's Chinese name: the product file's ``zh``, else the labels', else its
+    name."""
+    names = {ln.name: ln.zh for ln in product.lines}
+    return names.get(line) or QUALIFIERS.get(line, (line, line))[1]
+
+
 def _fmt_limit(col: str, value: float) -> str:
     money = col.startswith(("required_premium", "pure_premium", "price", "pool_cost"))
     return f"{value:,.1f} 元" if money else (f"{value:.1%}" if abs(value) <= 10 else
                                             f"{value:,.4g}")
 
 
-def _warning(ev, choice, cons) -> str | None:
-    """A plain warning when the chosen design is worse for members than today's, and why."""
+def _warning(ev, choice, cons, product: Product | None = None) -> Note | None:
+    """A plain warning when the chosen design is worse for members than today's, and why (a
+    :class:`~puhui.huiminbao.notes.Note`: English and Chinese)."""
     worse = [c for c in _term_changes(ev, choice) if c["worse_for_members"]]
     if not worse:
         return None
@@ -319,104 +356,165 @@ def _warning(ev, choice, cons) -> str | None:
     terms = "; ".join(f"{_TERM_ZH[term]} ({seg}) {_fmt_term(term, a)} → {_fmt_term(term, b)} "
                       f"on {', '.join(lines)}"
                       for (term, seg, a, b), lines in grouped.items())
-    fails = []
+    line_zh = (lambda ln: ln) if product is None else (lambda ln: _line_zh(product, ln))
+    terms_zh = "；".join(f"{'、'.join(map(line_zh, lines))}的{_TERM_ZH[term]}（{_segment_zh(seg)}）"
+                        f"{_fmt_term(term, a)} → {_fmt_term(term, b)}"
+                        for (term, seg, a, b), lines in grouped.items())
+    fails, fails_zh = [], []
     for col, op, value in cons.limits():
         got = float(cur[col])
         if np.isnan(got) or not (got <= value if op == "<=" else got >= value):
             fails.append(f"{_SHOWN.get(col, col)} {_fmt_limit(col, got)} (limit {op} "
                          f"{_fmt_limit(col, value)})")
+            fails_zh.append(f"{_name_zh(col)} {_fmt_limit(col, got)}（限值 {_OP_ZH.get(op, op)} "
+                            f"{_fmt_limit(col, value)}）")
     price = float(cur["price"])
     need = float(cur["required_premium"])
     why = (f"at {price:g} 元 today's design fails {', '.join(fails)}" if fails else
            "today's design meets the constraints but ranks lower on the objective")
-    keep = ((f"; keeping today's benefits needs about {need:.1f} 元 per member"
-             + (" (its participation equilibrium price)" if "members" in t.columns else ""))
-            if np.isfinite(need) else "; no price keeps today's benefits (no equilibrium)")
-    return (f"**Warning: the chosen design is worse for members than today's** — {terms}. "
-            f"Reason: {why}{keep if fails else ''}. Raise the price, accept a higher chance "
-            "of a loss, or choose another design from the ranking below.")
+    why_zh = (f"在 {price:g} 元的价格下，现行方案不满足{'、'.join(fails_zh)}" if fails else
+              "现行方案满足各项约束，但按优化目标排名靠后")
+    equilibrium = "members" in t.columns
+    if np.isfinite(need):
+        keep = (f"; keeping today's benefits needs about {need:.1f} 元 per member"
+                + (" (its participation equilibrium price)" if equilibrium else ""))
+        keep_zh = (f"；维持现行保障约需每人 {need:.1f} 元"
+                   + ("（即现行方案的参保均衡价格）" if equilibrium else ""))
+    else:
+        keep = "; no price keeps today's benefits (no equilibrium)"
+        keep_zh = "；任何价格都无法维持现行保障（不存在均衡）"
+    return Note(
+        f"**Warning: the chosen design is worse for members than today's** — {terms}. "
+        f"Reason: {why}{keep if fails else ''}. Raise the price, accept a higher chance "
+        "of a loss, or choose another design from the ranking below.",
+        f"**警告：选定方案对参保人不如现行方案** —— {terms_zh}。原因：{why_zh}"
+        f"{keep_zh if fails else ''}。可提高价格、接受更高的亏损概率，或从下方排名中另选方案。")
 
 
 def add_tuning(rep: Report, ev, choice, constraints, product: Product, *, top: int = 10) -> None:
     """Append the tuning sections to a report: the assumptions, the designs, the choice and its
     constraints, the warning when it is worse for members than today's, the best designs at
     this price (fixed-price mode), fairness by group, the frontier and the heat map (current and
-    chosen designs marked)."""
+    chosen designs marked). The prose is in the report's language (English, or Chinese in a
+    ``lang="zh"`` report, with the same numbers)."""
     from ..tuning import plot_frontier, plot_heatmap, ranking
 
     a = ev.assumptions
     t = ev.table
     eq = "members" in t.columns
-    rep.heading(f"Benefit tuning (起付线 × 赔付比例): {product.name}")
+    rep.heading(f"Benefit tuning (起付线 × 赔付比例): {product.name}",
+                zh=f"保障方案调优（起付线 × 赔付比例）：{product.name}")
     price = a["price"]
-    shown = (f"{price:g} 元" if isinstance(price, float) else
-             ", ".join(f"{s} {p:g} 元" for s, p in price.items()) if isinstance(price, dict)
-             else str(price))
+    if isinstance(price, float):
+        shown = shown_zh = f"{price:g} 元"
+    elif isinstance(price, dict):
+        shown = ", ".join(f"{s} {p:g} 元" for s, p in price.items())
+        shown_zh = "、".join(f"{_segment_zh(s)} {p:g} 元" for s, p in price.items())
+    else:
+        shown = shown_zh = str(price)
     members = (f"each at its participation equilibrium (today: {a['members']:,.0f} members)"
                if eq else f"for {a['members']:,.0f} members")
+    members_zh = (f"各方案均取其参保均衡（现行 {a['members']:,.0f} 人）" if eq
+                  else f"参保人数 {a['members']:,.0f} 人")
     years = [int(y) for y in a["experience_years"]]
     shown_years = (f"policy year {years[0]}" if len(years) == 1
                    else f"policy years {', '.join(map(str, years))}")
+    take_up = a.get("take_up", "")
+    objective = list(a.get("objective", []))
+    limits = constraints.limits()
     rep.text(f"Experience of {shown_years} trended at "
              f"{a['trend']:.1%} a year; {len(ev)} designs evaluated at the price {shown} "
              f"{members}; P(CR > 100%) by the normal-power approximation with a "
-             f"{a['claim_cv']:.0%} claim-level CV. {a.get('take_up', '')} Objective: "
-             f"{' > '.join(a.get('objective', []))}. Constraints: "
-             f"{', '.join(f'{c} {op} {v:g}' for c, op, v in constraints.limits())}.")
+             f"{a['claim_cv']:.0%} claim-level CV. {getattr(take_up, 'en', take_up)} Objective: "
+             f"{' > '.join(objective)}. Constraints: "
+             f"{', '.join(f'{c} {op} {v:g}' for c, op, v in limits)}.",
+             zh=f"以保单年度 {'、'.join(map(str, years))} 的经验数据为基础，按每年 "
+                f"{a['trend']:.1%} 作趋势调整；在 {shown_zh}的价格下评估 {len(ev)} 个方案，"
+                f"{members_zh}；P(CR > 100%) 采用正态幂（NP）近似，赔案层面的变异系数为 "
+                f"{a['claim_cv']:.0%}。{say(rep, take_up) if take_up else ''}优化目标（依次）："
+                f"{' > '.join(_name_zh(c) for c in objective)}。约束："
+                f"{'；'.join(f'{_name_zh(c)} {_OP_ZH.get(op, op)} {v:g}' for c, op, v in limits)}。")
     rep.table("tuning_summary", ev.summary().reset_index(),
-              caption="Current design and the range over the grid")
+              caption="Current design and the range over the grid",
+              caption_zh="现行方案及网格内各项指标的取值范围")
     cols = ["design", "deductible", "payout_ratio", "current", "pure_premium",
             "required_premium", "expected_cr", "prob_cr_above_100", "share_paid",
             "payout_per_claimant", "members", "pool_cost", "expected_cr_fixed",
             "prob_cr_above_100_fixed"]
     rep.table("tuning_designs", t[[c for c in cols if c in t.columns]],
-              caption="Every design (first rows shown)", max_rows=15)
+              caption="Every design (first rows shown)", caption_zh="全部方案（仅显示前若干行）",
+              max_rows=15)
     current = t[t["current"]] if "current" in t.columns else t.iloc[:0]
     blank = [c for c in ("deductible", "payout_ratio") if c in current.columns
              and len(current) and current[c].isna().all()]
     if blank:  # today's design is off the grid's axes: say why its cell is empty
+        tuned = [ln for ln in product.lines
+                 if ln.name in a.get("lines", [ln.name for ln in product.lines])]
         terms = "; ".join(
             f"{ln.name}: 起付线 {ln.terms['healthy'].deductible:,.0f} 元, 赔付比例 "
-            f"{ln.terms['healthy'].payout_ratio:.0%}"
-            for ln in product.lines if ln.name in a.get("lines", [ln.name for ln in product.lines]))
+            f"{ln.terms['healthy'].payout_ratio:.0%}" for ln in tuned)
+        terms_zh = "；".join(
+            f"{_line_zh(product, ln.name)}：起付线 {ln.terms['healthy'].deductible:,.0f} 元，"
+            f"赔付比例 {ln.terms['healthy'].payout_ratio:.0%}" for ln in tuned)
         rep.text(f"Today's design (row `current`) has no single {' or '.join(blank)}: its lines "
                  f"differ ({terms}; healthy members), while each design of the grid sets one "
-                 "value for every line tuned, so the cell is left empty (—).")
+                 "value for every line tuned, so the cell is left empty (—).",
+                 zh=f"现行方案（`current` 行）没有单一的{'或'.join(map(_name_zh, blank))}："
+                    f"各责任的设定不同（{terms_zh}；健康体），而网格中的每个方案对所调整的各项"
+                    "责任取同一数值，因此该单元格留空（—）。")
     if choice.design is None:
         rep.text("**No design meets the constraints at this price**: the price must rise, or "
-                 "the constraints be relaxed.")
+                 "the constraints be relaxed.",
+                 zh="**在此价格下没有满足约束的方案**：需提高价格，或放宽约束。")
     else:
         row = choice.row
         at = (f" at its equilibrium membership of {row['members']:,.0f} (fixed membership: "
               f"CR {row['expected_cr_fixed']:.1%}, P(CR > 100%) "
               f"{row['prob_cr_above_100_fixed']:.1%})" if eq else "")
+        at_zh = (f"（参保均衡人数 {row['members']:,.0f} 人；参保人数固定时：综合成本率 "
+                 f"{row['expected_cr_fixed']:.1%}，P(CR > 100%) "
+                 f"{row['prob_cr_above_100_fixed']:.1%}）" if eq else "")
         rep.text(f"**Chosen design {choice.design}**: 起付线 {row['deductible']:,.0f} 元, "
                  f"赔付比例 {row['payout_ratio']:.0%} (healthy); expected payout "
                  f"{row['pure_premium']:.2f} 元 per member, expected combined ratio "
                  f"{row['expected_cr']:.1%}, P(CR > 100%) {row['prob_cr_above_100']:.1%}{at}, "
-                 f"{row['share_paid']:.2%} of members paid.")
-        warning = _warning(ev, choice, constraints)
+                 f"{row['share_paid']:.2%} of members paid.",
+                 zh=f"**选定方案 {choice.design}**：起付线 {row['deductible']:,.0f} 元，"
+                    f"赔付比例 {row['payout_ratio']:.0%}（健康体）；人均期望赔付 "
+                    f"{row['pure_premium']:.2f} 元，预期综合成本率 {row['expected_cr']:.1%}，"
+                    f"P(CR > 100%) {row['prob_cr_above_100']:.1%}{at_zh}，获赔率 "
+                    f"{row['share_paid']:.2%}。")
+        warning = _warning(ev, choice, constraints, product)
         if warning:
-            rep.text(warning)
-        rep.table("tuning_choice", choice.summary(), caption="Constraints at the chosen design")
+            rep.text(warning.en, zh=warning.zh)
+        rep.table("tuning_choice", choice.summary(), caption="Constraints at the chosen design",
+                  caption_zh="选定方案的约束情况")
         best = ranking(ev, constraints, objective=a.get("objective", "pure_premium"), top=top)
         keep = ["rank", "design", "deductible", "payout_ratio", "pure_premium", "share_paid",
                 "expected_cr", "prob_cr_above_100", "benefit_ratio", "members"]
         rep.table("tuning_ranking", best[[c for c in keep if c in best.columns]],
                   caption=f"The designs that meet the constraints at this price, best first "
-                          f"(the first {len(best)} of {choice.feasible_designs})")
+                          f"(the first {len(best)} of {choice.feasible_designs})",
+                  caption_zh=f"此价格下满足约束的方案，由优到劣排列（共 "
+                             f"{choice.feasible_designs} 个，显示前 {len(best)} 个）")
         fair = _fairness(ev, choice)
         if fair is not None:
             rep.table("tuning_fairness", fair,
                       caption="Fairness (公平性): benefit ratio and share paid by group, today "
-                              "and chosen")
+                              "and chosen",
+                      caption_zh="公平性：各组别的赔付率与获赔率（现行方案与选定方案）")
     chosen = choice.design
     rep.figure("tuning_frontier", plot_frontier(ev, chosen=chosen).figure,
-               caption="Price–benefit frontier (share of members paid against required premium)")
+               caption="Price–benefit frontier (share of members paid against required premium)",
+               caption_zh="价格–保障前沿（获赔率与所需保费）")
+    cell = _current_cell(ev)
+    if cell is not None and chosen is not None and bool(choice.row["current"]):
+        chosen = None  # today's design chosen, off the map's cells: marked as today's (□)
     rep.figure("tuning_heatmap", plot_heatmap(ev, "expected_cr", chosen=chosen,
-                                              current=_current_cell(ev)).figure,
+                                              current=cell).figure,
                caption="Expected combined ratio over 起付线 × 赔付比例 (□ today's design, "
-                       "★ the chosen one)")
+                       "★ the chosen one)",
+               caption_zh="各起付线 × 赔付比例组合的预期综合成本率（□ 现行方案，★ 选定方案）")
 
 
 def _current_cell(ev):

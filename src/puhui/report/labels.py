@@ -402,6 +402,12 @@ _ROWS: tuple[tuple[str, str, int, str, str, str], ...] = (
      "compound-Poisson interval of the amount A/E"),
     ("credible_ae", "factor", 3, "credible A/E", "信度加权 A/E", "Z · A/E + (1 − Z) · 1"),
     ("ae", "factor", 3, "A/E", "A/E", "indemnity / expected loss at the filed pure rate"),
+    ("ae_reported", "factor", 3, "A/E, reported", "A/E（已报告）", "reported incurred / "
+     "expected cost (before IBNR)"),
+    ("premium_at_target", "money", 2, "premium at the target CR", "目标综合成本率下保费",
+     "gross premium at the target combined ratio, before any risk loading (元)"),
+    ("aggregate_multiple", "factor", 1, "aggregate limit ÷ limit per accident",
+     "累计限额倍数", "累计赔偿限额 as a multiple of the 每次事故赔偿限额"),
     ("credibility_ae", "factor", 3, "credibility-weighted A/E", "信度加权 A/E",
      "A/E* = Z · A/E + (1 − Z) · A/E of the zone + catastrophe load"),
     ("complement_ae", "factor", 3, "complement A/E", "补充 A/E", "the zone's A/E, the "
@@ -441,6 +447,7 @@ _ROWS: tuple[tuple[str, str, int, str, str, str], ...] = (
     ("figure", "text", 0, "figure", "数字项", "id of a filed figure (puhui verify)"),
     ("sheet", "text", 0, "sheet", "工作表", "sheet of the filing workbook"),
     ("cell", "text", 0, "cell", "单元格", "cell of the filing workbook"),
+    ("row", "text", 0, "row", "行", "the row a check is about (a 费率表 row key, a crop)"),
     ("filed", "label", 0, "filed", "报备值", "the figure as filed"),
     ("puhui", "label", 0, "recomputed", "重算值", "the figure recomputed by puhui"),
     ("abs_diff", "label", 0, "absolute difference", "绝对差", "|filed − recomputed|"),
@@ -530,6 +537,21 @@ _ROWS: tuple[tuple[str, str, int, str, str, str], ...] = (
      "interval of the count"),
     ("count_upper", "number", 1, "count, upper", "件数上限", "upper end of the exact Poisson "
      "interval of the count"),
+    ("mean_severity", "money", 2, "mean loss", "案均损失", "mean ground-up loss of an event "
+     "(before deductible, payout ratio and limit)"),
+    ("actual_amount", "money", 2, "actual amount", "实际赔款金额", "claims paid observed"),
+    ("expected_amount", "money", 2, "expected amount", "预期赔款金额", "claims paid the "
+     "product's basis expects for the exposure"),
+    ("loss_ratio_large_at_expected", "percent", 2, "loss ratio, death and disability at "
+     "expected", "身故伤残按预期计的综合赔付率", "loss ratio with the death and disability "
+     "claims at their expected cost instead of the year's"),
+    ("combined_ratio_large_at_expected", "percent", 2, "combined ratio, death and disability "
+     "at expected", "身故伤残按预期计的综合成本率", "combined ratio with the death and "
+     "disability claims at their expected cost instead of the year's"),
+    ("level", "text", 0, "level", "水平", "level of a rating factor (a city, a season, a "
+     "platform)"),
+    ("frequency_relativity", "factor", 3, "frequency relativity", "频率相对系数", "exp(β) of "
+     "the level in the Poisson GLM, relative to the factor's base level"),
 )
 
 _UNITS = {"expected_yield": "kg/亩", "guarantee": "kg/亩", "rate_permille": "‰",
