@@ -5,8 +5,9 @@ Writes, under ``benchmarks/.scale_data/`` (git-ignored) unless ``--out`` says ot
 * ``policies_N/part-XXXXX.parquet`` — ``N`` 惠民保-like member-years (``policies`` schema:
   policy_id, product, region, segment, start_date, end_date, sum_insured, premium, exposure,
   policy_year), 1,000,000 rows per file;
-* ``yields_M/part-XXXXX.parquet`` — ``M`` region × crop cells × 30 years of yields
-  (``bench_reprice.synthetic_yields``), 1,000,000 rows per file.
+* ``yields_sorted_M/part-XXXXX.parquet`` — ``M`` region × crop cells × 30 years of yields
+  (``bench_reprice.synthetic_yields``), 1,000,000 rows per file, grouped by region in sorted
+  order.
 
 Each part is generated from its own seed, so memory stays at one part whatever N and M.
 Run: ``python benchmarks/gen_scale_data.py --policies 10000000 --cells 1000000``.
@@ -63,14 +64,16 @@ def write_policies(n: int, out: Path) -> Path:
 
 
 def write_yields(cells: int, out: Path, years: int = 30) -> Path:
-    folder = out / f"yields_{cells}"
+    """Cells grouped by region, the regions in sorted order across the parts (``P00000-…``):
+    the order in which `puhui reprice` rates a file in one pass with bounded memory."""
+    folder = out / f"yields_sorted_{cells}"
     if (folder / "_done").exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     step = max(1, PART_ROWS // years)
     for i, first in enumerate(range(0, cells, step)):
         part = synthetic_yields(min(step, cells - first), years, seed=2024 + i)
-        part["region"] = part["region"] + f"-{i:05d}"  # distinct cells across parts
+        part["region"] = f"P{i:05d}-" + part["region"]  # distinct cells across parts
         part.to_parquet(folder / f"part-{i:05d}.parquet", index=False)
     (folder / "_done").write_text("")
     return folder

@@ -429,9 +429,13 @@ def check_output_file(out: str | os.PathLike, *, inputs: Iterable = ()) -> tuple
     return out, man
 
 
-def write_file_with_manifest(out: str | os.PathLike, data: bytes, manifest: Manifest, *,
+def write_file_with_manifest(out: str | os.PathLike, data, manifest: Manifest, *,
                              inputs: Iterable = ()) -> Path:
     """Write one output file ``OUT`` and ``OUT.manifest.json`` as a consistent pair.
+
+    ``data`` is the file's bytes, or a function that writes them to the binary file it is
+    given (a table too large to hold, written in pieces; it may fill in ``manifest``, which is
+    written after it).
 
     Both are written to temporary siblings first (``.OUT.puhui-tmp-…``); then ``OUT`` is
     renamed into place, then the manifest. The manifest records ``OUT``'s SHA-256 under
@@ -446,17 +450,24 @@ def write_file_with_manifest(out: str | os.PathLike, data: bytes, manifest: Mani
         raise output_error(out.parent, err, "create") from None
     clear_leftovers(out)
     clear_leftovers(man)
-    manifest.outputs[out.name] = hashlib.sha256(data).hexdigest()
     temps: list[Path] = []
     backup = None
     try:
-        for path, payload in ((out, data), (man, manifest.to_bytes())):
+        for path in (out, man):
             fd, tmp = tempfile.mkstemp(prefix=_sibling_name(path, TMP_MARK),
                                        dir=out.parent)
             temps.append(Path(tmp))
             with os.fdopen(fd, "wb") as fh:
-                write_all(fh, payload)
+                if path == man:
+                    write_all(fh, manifest.to_bytes())
+                elif callable(data):
+                    data(fh)
+                else:
+                    write_all(fh, data)
             _chmod_default(tmp)
+            if path == out:
+                manifest.outputs[out.name] = (sha256_file(tmp) if callable(data)
+                                              else hashlib.sha256(data).hexdigest())
         if out.exists():  # keep the previous data file until its new manifest is in place
             backup = out.parent / _sibling_name(out, OLD_MARK)
             try:
@@ -654,8 +665,9 @@ class Manifest:
     outputs: dict = field(default_factory=dict)
 
     def add_input(self, name: str, path: str | os.PathLike, *, rows: int | None = None,
-                  relative_to: str | os.PathLike | None = None) -> None:
-        """Record an input file with its SHA-256 and size.
+                  relative_to: str | os.PathLike | None = None,
+                  sha256: str | None = None) -> None:
+        """Record an input file with its SHA-256 (``sha256`` if already computed) and size.
 
         ``path`` is recorded relative to ``relative_to`` (its name alone if it lies elsewhere;
         as given when ``relative_to`` is None), and ``relative_to`` as the absolute folder that
@@ -673,7 +685,8 @@ class Manifest:
                 shown, base = path.name, path.resolve().parent
         elif not path.is_absolute():
             base = _cwd()
-        entry = {"path": str(shown), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        entry = {"path": str(shown), "bytes": path.stat().st_size,
+                 "sha256": sha256 or sha256_file(path)}
         if rows is not None:
             entry["rows"] = int(rows)
         if base is not None:
