@@ -35,7 +35,7 @@ def _manifest(folder: Path) -> dict:
 def test_example_folders_hold_data_and_product_files(example):
     assert sorted(p.name for p in (example / "sb").iterdir()) == [
         "claims.csv", "employer.toml", "firms.csv", "groups.csv", "liability.toml",
-        "manifest.json", "policies.csv", "property.toml"]
+        "liability_claims.csv", "manifest.json", "policies.csv", "property.toml"]
     assert sorted(p.name for p in (example / "gg").iterdir()) == [
         "activity.csv", "claims.csv", "gig.toml", "manifest.json"]
     assert product_family(example / "sb" / "property.toml") == "smallbiz"
@@ -102,11 +102,10 @@ def test_smallbiz_employer_and_liability(example, tmp_path):
 
 def test_smallbiz_commands_a_kind_does_not_have(example, tmp_path, capsys):
     sb = example / "sb"
-    assert _run(["tune", sb / "employer.toml", "--data", sb, "--out", tmp_path / "t"]) == 2
-    assert "tune takes property products" in capsys.readouterr().err
-    assert _run(["review", sb / "liability.toml", "--data", sb, "--out", tmp_path / "r"]) == 2
-    assert "no review of a smallbiz liability product" in capsys.readouterr().err
-    assert not (tmp_path / "t").exists() and not (tmp_path / "r").exists()
+    assert _run(["tune", sb / "liability.toml", "--data", sb, "--out", tmp_path / "t",
+                 "--payout-ratio", "0.8"]) == 2
+    assert "--payout-ratio does not apply to a smallbiz liability" in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()
 
 
 @pytest.mark.parametrize("command", ["price", "review", "tune"])

@@ -125,7 +125,8 @@ def test_cli_exit_codes_and_outputs(tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["verify", str(example_filing("crop", "clean")), "--out", str(out)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("VERIFIED")
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "report.md", "rules.csv",
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "report.html", "report.md",
+                                                     "rules.csv", "tables", "tables.xlsx",
                                                      "verify.csv"]
     table = pd.read_csv(out / "verify.csv")
     assert list(table.columns) == ["figure", "sheet", "cell", "filed", "puhui", "abs_diff",

@@ -253,8 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="recompute a filing (报备) and check the rules in force")
     p.add_argument("filing", help="filing: an .xlsx workbook or a folder (product.toml, "
                    "assumptions.toml, rates.csv, results.csv)")
-    p.add_argument("--data", default=None, help="experience data folder (惠民保: as for review)")
-    p.add_argument("--out", required=True, help="output folder: verify.csv, rules.csv, report.md")
+    p.add_argument("--data", default=None, help="experience data folder (惠民保: as for review; "
+                   "smallbiz, gig: puhui datasets example smallbiz|gig --out DIR)")
+    p.add_argument("--out", required=True, help="output folder: verify.csv, rules.csv, report.md, "
+                   "report.html, tables.xlsx, tables/, manifest.json")
     p.add_argument("--tolerance", nargs="+", default=[], metavar="ID=VALUE",
                    help="absolute tolerance by figure id or base id, e.g. ibnr.2025=1000")
 
@@ -262,10 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "a blank 惠民保 book folder (tables, product file, README)")
     p.add_argument("what", choices=["filing", "book"])
     p.add_argument("out", help="filing: workbook to write (.xlsx); book: new folder to write")
-    p.add_argument("--family", default=None, choices=["huiminbao", "crop", "life"],
+    p.add_argument("--family", default=None,
+                   choices=["huiminbao", "crop", "life", "smallbiz", "gig"],
                    help="filing family (required for a filing)")
     p.add_argument("--example", default=None, choices=["clean", "planted"],
                    help="write a bundled example filing instead of a blank one")
+    p.add_argument("--kind", default=None, choices=["property", "liability", "employer"],
+                   help="smallbiz filing kind (default property); only with --family smallbiz")
 
     p = sub.add_parser("datasets", help="bundled example data")
     p.add_argument("action", choices=["regenerate", "list", "example"],
@@ -613,7 +618,8 @@ def _template(args: argparse.Namespace) -> int:
     if args.what == "book":
         from ..huiminbao.book_template import write_book_template
 
-        if args.family not in (None, "huiminbao") or args.example is not None:
+        if args.family not in (None, "huiminbao") or args.example is not None \
+                or args.kind is not None:
             raise ParameterError("puhui template book writes a 惠民保 book: --family and "
                                  "--example belong to `puhui template filing`")
         folder = write_book_template(args.out)
@@ -621,10 +627,12 @@ def _template(args: argparse.Namespace) -> int:
               "steps are in docs/own_book.md)")
         return 0
     if args.family is None:
-        raise ParameterError("puhui template filing needs --family (huiminbao, crop or life)")
+        raise ParameterError("puhui template filing needs --family (huiminbao, crop, life, "
+                             "smallbiz or gig)")
     from .verify import run_template
 
-    path = run_template(args.what, args.family, args.out, example=args.example)
+    path = run_template(args.what, args.family, args.out, example=args.example,
+                        kind=args.kind)
     print(f"Filing workbook written to {path}")
     return 0
 

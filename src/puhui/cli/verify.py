@@ -23,18 +23,35 @@ def run_verify(filing, out_dir, *, data=None, tolerances=()) -> int:
     result = verify(filing, data, tolerances=over)
     write(result, out_dir, data=data,
           argv_options={"data": None if data is None else str(data), "tolerance": over})
-    print(f"Outputs written to {Path(out_dir)}/ (verify.csv, rules.csv, report.md)")
+    print(f"Outputs written to {Path(out_dir)}/ (verify.csv, rules.csv, report.md, report.html, "
+          "tables.xlsx)")
     print(result.verdict)
     return result.status
 
 
-def run_template(what: str, family: str, out, *, example: str | None = None) -> Path:
-    """``puhui template filing --family F [--example clean|planted] OUT.xlsx``."""
+def run_template(what: str, family: str, out, *, example: str | None = None,
+                 kind: str | None = None) -> Path:
+    """``puhui template filing --family F [--kind K] [--example clean|planted] OUT.xlsx`` (F one
+    of :data:`puhui.verify.filing.FAMILIES`; ``kind`` a smallbiz kind of
+    :data:`puhui.verify.filing.SMALLBIZ_KINDS`, only with ``--family smallbiz``: property, the
+    default, liability or employer — each has its own fields and figures)."""
     from ..verify.examples import example_path
-    from ..verify.template import workbook_from_folder, write_template
+    from ..verify.filing import SMALLBIZ_KINDS
+    from ..verify.template import sheets_of, workbook_from_folder, write_template, write_workbook
 
     if what != "filing":
         raise ParameterError(f"puhui template: only 'filing' is known, got {what!r}")
+    if kind is not None:
+        if family != "smallbiz":
+            raise ParameterError(f"--kind is a smallbiz kind ({', '.join(SMALLBIZ_KINDS)}); "
+                                 f"the {family} filing has none")
+        if kind not in SMALLBIZ_KINDS:
+            raise ParameterError(f"unknown smallbiz kind {kind!r}: one of "
+                                 f"{', '.join(SMALLBIZ_KINDS)}")
+        if example is not None:      # the bundled folders: smallbiz_, smallbiz_liability_ …
+            name = "smallbiz" if kind == "property" else f"smallbiz_{kind}"
+            return workbook_from_folder(example_path(name, example), out)
+        return write_workbook(out, sheets_of(SMALLBIZ_KINDS[kind], info={"kind": kind}))
     if example is not None:
         return workbook_from_folder(example_path(family, example), out)
     return write_template(family, out)

@@ -94,17 +94,44 @@ def raise_all(problems: list[str]) -> None:
         raise ParameterError("; ".join(problems))
 
 
-def unknown_keys(table: Iterable, known: tuple[str, ...], where: str) -> list[str]:
-    """One problem per key of ``table`` not in ``known``, naming the nearest known key (or all
-    of them when none is near) — the strict reading of a product file's tables.
+def unknown_keys(table: Iterable, known: tuple[str, ...], where: str, *, grouped: bool = False,
+                 tables: bool = False, arrays: tuple[str, ...] = (),
+                 home: Callable[[str], str | None] | None = None) -> list[str]:
+    """The unknown keys of ``table`` (not in ``known``), each naming the nearest known key (or,
+    when none is near, where it belongs by ``home(key)``, else all known keys) — the strict
+    reading of a product file's tables.
+
+    One problem per key, or with ``grouped`` one line per table
+    (``"{where} has unknown keys: 'a' (…), 'b' (…)"``); ``tables``: the keys of a whole file,
+    near names shown as ``[table]`` (``[[name]]`` for the ``arrays`` of tables) and an unknown
+    key holding a table as ``[key]``.
 
     >>> unknown_keys({"deductibel": 1, "cap": 2}, ("deductible", "cap"), "[medical]")
     ["[medical]: unknown key 'deductibel' (did you mean 'deductible'?)"]
+    >>> unknown_keys({"expense": {}}, ("product", "expenses", "lines"), "the file", grouped=True,
+    ...              tables=True, arrays=("lines",))
+    ['the file has unknown tables or keys: [expense] (did you mean [expenses]?)']
     """
-    out = []
+    shown = []
     for key in table:
-        if key not in known:
-            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-            hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(known)})"
-            out.append(f"{where}: unknown key {key!r}{hint}")
-    return out
+        if key in known:
+            continue
+        near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        belongs = None if near or home is None else home(key)
+        if near:
+            name = near[0]
+            hint = (f"did you mean [[{name}]]?" if tables and name in arrays
+                    else f"did you mean [{name}]?" if tables else f"did you mean {name!r}?")
+        elif belongs:
+            hint = f"it belongs in {belongs}"
+        else:
+            hint = f"known: {', '.join(known)}"
+        if not grouped:
+            shown.append(f"{where}: unknown key {key!r} ({hint})")
+            continue
+        is_table = tables and isinstance(table, dict) and isinstance(table[key], dict)
+        shown.append(f"{f'[{key}]' if is_table else repr(key)} ({hint})")
+    if not grouped or not shown:
+        return shown
+    kind = "unknown tables or keys" if tables else "unknown keys"
+    return [f"{where} has {kind}: {', '.join(shown)}"]

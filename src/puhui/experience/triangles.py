@@ -597,7 +597,8 @@ def _state_exclusions(excluded: dict, as_of) -> None:
 def triangle(claims: pd.DataFrame, origin: str = "accident_date", development: str | None = None,
              value: str | Sequence[str] = "paid", grain: str = "OYDY", as_of=None,
              payments: pd.DataFrame | None = None, by: Sequence[str] | str | None = None,
-             cumulative: bool = True, policies: pd.DataFrame | None = None):
+             cumulative: bool = True, policies: pd.DataFrame | None = None,
+             origin_span=None):
     """Build a ``chainladder.Triangle`` from claim records.
 
     Each record is placed in an origin period (出险/报案/保单年度 …) and a development period;
@@ -653,13 +654,18 @@ def triangle(claims: pd.DataFrame, origin: str = "accident_date", development: s
         Return a cumulative triangle (default) or the incremental one.
     policies : DataFrame, optional
         ``policies`` table, to take ``origin`` / ``by`` columns claims lack.
+    origin_span : (date, date), optional
+        First and last origin dates the triangle must cover even where they hold no claim
+        (rows of zeros), e.g. the policy years of a book whose first or latest years have no
+        claim reported yet; the span is widened, never narrowed, by the claims' origins. The
+        last date must not be after ``as_of``.
 
     Returns
     -------
     chainladder.Triangle
         Origins from the first to the last origin period holding a claim known at ``as_of``
-        (reported, or paid, by then); development ages in months. chainladder shows zero cells
-        as NaN.
+        (reported, or paid, by then), widened to ``origin_span``; development ages in months.
+        chainladder shows zero cells as NaN.
 
     Examples
     --------
@@ -691,6 +697,8 @@ def triangle(claims: pd.DataFrame, origin: str = "accident_date", development: s
         raise ParameterError("no claim is reported or paid by as_of: the triangle would be "
                              "empty")
     o_lo, o_hi = int(origin_m.min()), int(origin_m.max())
+    if origin_span is not None:
+        o_lo, o_hi = _widen(origin_span, og, o_lo, o_hi)
     a_month = int(_months([cells.as_of])[0])
     if o_hi > a_month:
         raise ParameterError(f"an origin period starts after as_of {cells.as_of.date()}")
@@ -723,6 +731,20 @@ def triangle(claims: pd.DataFrame, origin: str = "accident_date", development: s
     tri = tri.iloc[:, :, keep_o[0]:keep_o[-1] + 1, keep_d[0]:keep_d[-1] + 1]
     _check_built(tri, og, dg, ages, o_lo, o_hi, a_month)
     return tri.incr_to_cum() if cumulative else tri
+
+
+def _widen(span, og: int, o_lo: int, o_hi: int) -> tuple[int, int]:
+    """The origin months ``[o_lo, o_hi]`` widened to the origin periods of the two dates of
+    ``span`` (months since 1970-01, on the origin grain)."""
+    try:
+        first, last = (pd.Timestamp(d) for d in span)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"origin_span must be two dates (first, last), got {span!r}"
+                             ) from exc
+    if pd.isna(first) or pd.isna(last) or first > last:
+        raise ParameterError(f"origin_span must be two dates with first ≤ last, got {span!r}")
+    lo, hi = (int(m) // og * og for m in _months([first, last]))
+    return min(o_lo, lo), max(o_hi, hi)
 
 
 def _check_built(tri, og, dg, ages, o_lo, o_hi, a_month) -> None:

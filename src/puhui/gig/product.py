@@ -25,7 +25,6 @@ problems listed at once).
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Mapping
@@ -38,7 +37,8 @@ import pandas as pd
 from scipy import stats
 
 from ..benefits import Benefit
-from ..data.bounds import Bound, check_number, raise_all
+from ..benefits.disability import DISABILITY_GRADE_SHARES
+from ..data.bounds import Bound, check_number, raise_all, unknown_keys
 from ..errors import ParameterError
 from ..losses import Empirical
 from ..pricing import Expenses
@@ -46,8 +46,9 @@ from ..pricing import Expenses
 #: Premium bases (计费方式): the unit the premium is charged per.
 PREMIUM_BASES = ("order", "day", "hour")
 LINES = ("death", "disability", "medical", "liability")
-#: Payout share of the ten disability grades (伤残等级 1–10), JR/T 0083—2013.
-GRADE_SHARES = np.arange(10, 0, -1) / 10.0
+#: Payout share of the ten disability grades (伤残等级 1–10), JR/T 0083—2013 (one home:
+#: :data:`puhui.benefits.disability.DISABILITY_GRADE_SHARES`, shared with puhui.smallbiz).
+GRADE_SHARES = DISABILITY_GRADE_SHARES
 
 _POS = Bound(0.0, lo_open=True)
 _NONNEG = Bound(0.0)
@@ -231,7 +232,7 @@ class GigProduct:
     @classmethod
     def from_dict(cls, doc: Mapping, *, source: str = "the product") -> GigProduct:
         """A product from a parsed TOML document (see :func:`example_product_path`)."""
-        problems = _unknown({k: v for k, v in doc.items() if k != "family"}, tuple(TABLES),
+        problems = unknown_keys({k: v for k, v in doc.items() if k != "family"}, tuple(TABLES),
                             source)
         if doc.get("family", "gig") != "gig":  # the key `puhui price` dispatches on
             problems.append(f"{source}: family must be 'gig' in a gig product file, got "
@@ -244,7 +245,7 @@ class GigProduct:
                 if not isinstance(value, Mapping):
                     problems.append(f"[{name}] must be a table")
                 else:
-                    problems += _unknown(value, TABLES[name], f"[{name}]")
+                    problems += unknown_keys(value, TABLES[name], f"[{name}]")
         raise_all(problems)
         p, d, b, m, li = (doc[k] for k in ("product", "death", "disability", "medical",
                                            "liability"))
@@ -303,16 +304,6 @@ def _numeric_list(x) -> bool:
                    for v in x)
     except TypeError:
         return False
-
-
-def _unknown(table: Mapping, known: tuple[str, ...], where: str) -> list[str]:
-    out = []
-    for key in table:
-        if key not in known:
-            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-            hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(known)})"
-            out.append(f"{where}: unknown key {key!r}{hint}")
-    return out
 
 
 __all__ = ["GRADE_SHARES", "GigProduct", "LINES", "PREMIUM_BASES", "example_product_path"]

@@ -66,7 +66,7 @@ from pathlib import Path
 import numpy as np
 
 from ..benefits import SegmentedBenefit
-from ..data.bounds import Bound, check_fields, describe, raise_all
+from ..data.bounds import Bound, check_fields, describe, raise_all, unknown_keys
 from ..data.bounds import check_number as _check_bounded
 from ..errors import ParameterError
 from ..pricing.expenses import EXPENSE_BOUNDS, EXPENSE_LABELS, Expenses
@@ -481,26 +481,10 @@ def _home(key: str) -> str | None:
 
 
 def _unknown(table: dict, known: tuple[str, ...], where: str, *, tables: bool = False) -> list[str]:
-    """The unknown keys (or tables) of ``table``, each with the nearest known name."""
-    shown = []
-    for key in table:
-        if key in known:
-            continue
-        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        if near:
-            name = near[0]
-            hint = (f"did you mean [[{name}]]?" if tables and name == "lines"
-                    else f"did you mean [{name}]?" if tables else f"did you mean '{name}'?")
-        elif _home(key):
-            hint = f"it belongs in {_home(key)}"
-        else:
-            hint = f"known: {', '.join(known)}"
-        shown.append(f"{f'[{key}]' if tables and isinstance(table[key], dict) else repr(key)} "
-                     f"({hint})")
-    if not shown:
-        return []
-    kind = "unknown tables or keys" if tables else "unknown keys"
-    return [f"{where} has {kind}: {', '.join(shown)}"]
+    """The unknown keys (or tables) of ``table``, each with the nearest known name or the table
+    it belongs in (:func:`puhui.data.bounds.unknown_keys`)."""
+    return unknown_keys(table, known, where, grouped=True, tables=tables, arrays=("lines",),
+                        home=_home)
 
 
 def _segment_names(raw_lines) -> tuple[str, ...]:

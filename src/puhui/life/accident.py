@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..benefits import Benefit
+from ..benefits.disability import DISABILITY_GRADE_SHARES, check_grade_probabilities
 from ..benefits.layer import as_stack
 from ..errors import ParameterError
 from ..losses import Empirical, Poisson, aggregate, expected_payout, payout_probability
@@ -42,8 +43,11 @@ from ..losses.discretize import DiscreteSeverity
 from .premiums import Expenses
 from .products import _check_margin, one_year_gross
 
-#: Payout share of the ten disability grades (伤残等级 1–10) of 《人身保险伤残评定标准》(JR/T 0083—2013).
-DISABILITY_SHARES = tuple(np.round(np.arange(10, 0, -1) / 10.0, 1))
+#: Payout share of the ten disability grades (伤残等级 1–10) of 《人身保险伤残评定标准及代码》
+#: (JR/T 0083—2013): 100 % … 10 %, as a tuple. The one home of the table is
+#: :data:`puhui.benefits.disability.DISABILITY_GRADE_SHARES` (the same scale the gig and
+#: smallbiz families pay on); this name is kept for the life API.
+DISABILITY_SHARES = tuple(DISABILITY_GRADE_SHARES.tolist())
 
 
 def fixed_sum(amount: float) -> Empirical:
@@ -58,17 +62,14 @@ def disability_grades(sum_insured: float, probabilities: Sequence[float]) -> Emp
     """Loss law of a disability benefit: S × grade share with the grades' probabilities.
 
     ``probabilities[k]`` is P(grade k + 1 | a disability claim), grades 1 (100 %) … 10 (10 %)
-    as in 《人身保险伤残评定标准》; they must sum to 1.
+    as in 《人身保险伤残评定标准》 (:data:`puhui.benefits.disability.DISABILITY_GRADE_SHARES`);
+    they must sum to 1 (:func:`puhui.benefits.disability.check_grade_probabilities`).
     """
-    p = np.asarray(probabilities, dtype=float)
-    if p.shape != (10,) or not np.all(np.isfinite(p)) or np.any(p < 0):
-        raise ParameterError("probabilities must be 10 numbers ≥ 0, grades 1 … 10")
-    if abs(p.sum() - 1.0) > 1e-9:
-        raise ParameterError(f"grade probabilities must sum to 1, got {p.sum():.12g}")
+    p = check_grade_probabilities(probabilities)
     s = float(sum_insured)
     if not (np.isfinite(s) and s > 0):
         raise ParameterError(f"sum_insured must be positive, got {sum_insured!r}")
-    return Empirical(s * np.asarray(DISABILITY_SHARES), weights=p)
+    return Empirical(s * DISABILITY_GRADE_SHARES, weights=p)
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,8 +10,12 @@ group cover, with group experience rating and a 无赔款优待 (NCD) scale.
   per accident and in aggregate and ILFs; employer's liability by 职业类别 1–6;
 * :mod:`.bonus_malus` — the NCD scale as a bonus–malus Markov chain: stationary distribution
   and Loimaranta efficiency (Lemaire 1995);
-* :mod:`.review` — A/E with credibility, 综合成本率, P(CR > 100%), group experience rating and
-  the 免赔额 × 赔付比例 tuning study.
+* :mod:`.review` — A/E with credibility, 综合成本率, P(CR > 100%) (property and 公众责任, the
+  latter with IBNR from report dates), group experience rating and the tuning studies
+  (property 免赔额 × 赔付比例, liability 限额 × 累计限额 × 免赔额, employer 每人限额 × 免赔额 ×
+  赔付比例) on one grid evaluator (:func:`evaluate_designs`); the employer book's P(CR > 100%)
+  from its cumulants with the 伤残等级 1–10 distribution (:func:`employer_moments`,
+  :func:`employer_prob_loss`).
 
 See ``docs/smallbiz.md``.
 
@@ -33,9 +37,11 @@ from .exposure_curve import (
     swiss_re_curve,
 )
 from .pricing import (
+    employer_moments,
     employer_rates,
     gross,
     ilf,
+    liability_design_moments,
     liability_premium,
     liability_severity,
     price_groups,
@@ -52,13 +58,27 @@ from .product import (
     example_product_path,
     load_product,
 )
-from .review import experience_rate, property_prob_loss, review_property, tune_property
+from .review import (
+    employer_prob_loss,
+    evaluate_designs,
+    experience_rate,
+    liability_prob_loss,
+    property_prob_loss,
+    review_employer,
+    review_liability,
+    review_property,
+    tune_employer,
+    tune_liability,
+    tune_property,
+)
 
 __all__ = [
     "KINDS", "SWISS_RE_C", "BonusMalus", "DamageRatioLaw", "EmployerTerms", "LiabilityTerms",
-    "Occupancy", "Product", "PropertyTerms", "damage_ratio_cdf", "employer_rates",
-    "example_product_path", "excess_moments", "experience_rate", "exposure_curve", "gross",
-    "ilf", "liability_premium", "liability_severity", "load_product", "mean_damage_ratio",
-    "price_groups", "price_property", "property_moments", "property_prob_loss",
-    "review_property", "swiss_re_curve", "tune_property",
+    "Occupancy", "Product", "PropertyTerms", "damage_ratio_cdf", "employer_moments",
+    "employer_prob_loss", "employer_rates", "evaluate_designs", "example_product_path",
+    "excess_moments", "experience_rate", "exposure_curve", "gross", "ilf",
+    "liability_design_moments", "liability_premium", "liability_prob_loss",
+    "liability_severity", "load_product", "mean_damage_ratio", "price_groups", "price_property",
+    "property_moments", "property_prob_loss", "review_employer", "review_liability",
+    "review_property", "swiss_re_curve", "tune_employer", "tune_liability", "tune_property",
 ]

@@ -35,7 +35,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data.bounds import Bound, check_number
+from ..benefits.disability import check_grade_probabilities, grade_share_moments
+from ..data.bounds import Bound, check_number, unknown_keys
 from ..errors import ParameterError
 from ..pricing.expenses import EXPENSE_BOUNDS, EXPENSE_LABELS, Expenses
 
@@ -105,7 +106,7 @@ SCHEMA: dict[str, dict[str, str]] = {
                  "medical_deductible": "medical_deductible", "medical_ratio": "medical_ratio",
                  "medical_frequency": "medical_frequency", "medical_median": "medical_median",
                  "medical_sigma": "medical_sigma", "class_factors": "list",
-                 "credibility": "text", "ncd": "table"},
+                 "grade_probabilities": "list", "credibility": "text", "ncd": "table"},
     "ncd": {"relativities": "list", "start": "int", "penalty": "int"},
 }
 CHOICES = {"kind": KINDS, "cover": ("basic", "comprehensive"),
@@ -157,7 +158,12 @@ class LiabilityTerms:
 
 @dataclass(frozen=True)
 class EmployerTerms:
-    """雇主责任 / staff group cover terms (rates of 职业类别 1, per head-year)."""
+    """雇主责任 / staff group cover terms (rates of 职业类别 1, per head-year).
+
+    ``grade_probabilities``: P(伤残等级 g | a disability), g = 1 … 10 (payout shares of
+    :data:`puhui.benefits.disability.DISABILITY_GRADE_SHARES`), or None where the file gives
+    only the mean share ``disability_share`` s̄ (then the book's higher cumulants, and
+    P(CR > 100%), are not defined). With the grades, ``disability_share`` = Σ p_g s_g."""
 
     exposure_base: str
     average_salary: float
@@ -176,6 +182,7 @@ class EmployerTerms:
     ncd_relativities: tuple
     ncd_start: int
     ncd_penalty: int
+    grade_probabilities: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -273,17 +280,7 @@ def _table(doc: dict, name: str, problems: list[str], *, required: bool = False,
 
 def _unknown(table: dict, known: tuple[str, ...], where: str, *, tables: bool = False
              ) -> list[str]:
-    shown = []
-    for key in table:
-        if key in known:
-            continue
-        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = (f"did you mean [{near[0]}]?" if tables else f"did you mean '{near[0]}'?") \
-            if near else f"known: {', '.join(known)}"
-        shown.append(f"{key!r} ({hint})")
-    if not shown:
-        return []
-    return [f"{where} has unknown {'tables or keys' if tables else 'keys'}: {', '.join(shown)}"]
+    return unknown_keys(table, known, where, grouped=True, tables=tables)
 
 
 def _number(value, key: str, where: str, problems: list[str]) -> float | None:
@@ -395,9 +392,11 @@ def _liability(raw: dict, problems: list[str]) -> LiabilityTerms | None:
 def _employer(raw: dict, problems: list[str]) -> EmployerTerms | None:
     vals = _read(raw, "employer", "[employer]", problems, choices_prefix="employer.")
     keys = ("exposure_base", "death_disability_limit", "death_rate", "disability_rate",
-            "disability_share", "medical_limit", "medical_frequency", "medical_median",
-            "medical_sigma", "class_factors")
+            "medical_limit", "medical_frequency", "medical_median", "medical_sigma",
+            "class_factors")
     ok = _need(vals, raw, keys, "[employer]", problems)
+    grades, share = _grades(vals, raw, problems)
+    ok = ok and share is not None
     factors = None
     if "class_factors" in vals:
         cf = vals["class_factors"]
@@ -436,11 +435,40 @@ def _employer(raw: dict, problems: list[str]) -> EmployerTerms | None:
         exposure_base=vals["exposure_base"],
         average_salary=vals.get("average_salary", math.nan),
         death_disability_limit=vals["death_disability_limit"], death_rate=vals["death_rate"],
-        disability_rate=vals["disability_rate"], disability_share=vals["disability_share"],
+        disability_rate=vals["disability_rate"], disability_share=share,
         medical_limit=vals["medical_limit"],
         medical_deductible=vals.get("medical_deductible", 0.0),
         medical_ratio=vals.get("medical_ratio", 1.0),
         medical_frequency=vals["medical_frequency"], medical_median=vals["medical_median"],
         medical_sigma=vals["medical_sigma"], class_factors=factors,
         credibility=vals.get("credibility", "buhlmann_straub"),
-        ncd_relativities=rel, ncd_start=ncd["start"], ncd_penalty=ncd.get("penalty", 1))
+        ncd_relativities=rel, ncd_start=ncd["start"], ncd_penalty=ncd.get("penalty", 1),
+        grade_probabilities=grades)
+
+
+def _grades(vals: dict, raw: dict, problems: list[str]) -> tuple[tuple | None, float | None]:
+    """The grades' probabilities (or None) and the mean disability share s̄: from the grades
+    when given (a ``disability_share`` given too must equal Σ p_g s_g), else the file's
+    ``disability_share``."""
+    if "grade_probabilities" not in raw:
+        if "disability_share" not in raw:
+            problems.append("[employer] lacks 'grade_probabilities' (P(伤残等级 1 … 10), the "
+                            "grades' distribution) or at least 'disability_share' (their mean "
+                            "payout share)")
+        return None, vals.get("disability_share")
+    if "grade_probabilities" not in vals:
+        return None, None
+    try:
+        p = check_grade_probabilities(vals["grade_probabilities"], tol=1e-6)
+    except ParameterError as err:
+        problems.append(f"[employer] {err}")
+        return None, None
+    p = p / p.sum()
+    (mean,) = grade_share_moments(p, orders=(1,))
+    given = vals.get("disability_share")
+    if "disability_share" in raw and (given is None or abs(given - mean) > 1e-6):
+        if given is not None:
+            problems.append(f"[employer] disability_share {given:g} is not the mean payout share "
+                            f"of grade_probabilities (Σ p_g s_g = {mean:.6g}); give one of them")
+        return None, None
+    return tuple(p.tolist()), (given if "disability_share" in raw else mean)

@@ -92,8 +92,10 @@ def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list
         if len(t):
             parts.append(t.assign(row=crop, sheet=e_sheet, cell=e_cell))
     rules = pd.concat(parts, ignore_index=True)
-    notes = [f"费率 = 基准纯风险损失率 / (1 − 附加费率) × 费率调整系数 for {len(r)} county × crop "
-             f"rows; 综合费用率 = Σ expense items of 假设 = {e:.4f}."]
+    notes = [(f"费率 = 基准纯风险损失率 / (1 − 附加费率) × 费率调整系数 for {len(r)} county × crop "
+              f"rows; 综合费用率 = Σ expense items of 假设 = {e:.4f}.",
+              f"费率表 {len(r)} 行（县 × 作物）按 费率 = 基准纯风险损失率 / (1 − 附加费率) × "
+              f"费率调整系数 重算；综合费用率 = 假设中各项费用之和 = {e:.4f}。")]
     return rows, rules, notes
 
 

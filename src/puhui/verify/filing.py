@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..errors import DataError, ParameterError, Problem
 
-__all__ = ["FAMILIES", "Cell", "Field", "Figure", "Filing", "Family", "read_filing",
+__all__ = ["FAMILIES", "PER_LABELS", "SMALLBIZ_KINDS", "Cell", "Field", "Figure", "Filing", "Family", "read_filing",
            "SHEETS", "figure_spec"]
 
 #: Sheet key → (Chinese sheet name, folder file name).
@@ -67,7 +67,11 @@ class Field:
 @dataclass(frozen=True)
 class Figure:
     """One filed result a family recomputes. ``per`` is what an id is suffixed with
-    (``"year"``: ``ibnr.2025``); ``tolerance`` the default class (:mod:`puhui.verify.compare`)."""
+    (``"year"``: ``ibnr.2025``; ``"class"``: an occupancy or ``all``, ``ae.retail``;
+    ``"cell"``: a platform/city, ``ae.A/hangzhou``; ``"group"``: a health target group,
+    ``required_premium.elderly``; ``"group_line"``: a group/benefit line,
+    ``ae.elderly/medical``; ``"row"``: a 费率表 column checked per
+    row); ``tolerance`` the default class (:mod:`puhui.verify.compare`)."""
 
     id: str
     zh: str
@@ -223,8 +227,296 @@ LIFE = Family(
     rate_figures=("net_premium", "gross_premium"),
 )
 
+_EXPENSES = (
+    _f("commission", "手续费及佣金", "number", "保费占比", "share of premium"),
+    _f("admin", "业务及管理费", "number", "保费占比", "share of premium"),
+    _f("taxes", "税金及附加", "number", "保费占比", "share of premium", False),
+    _f("protection_fund", "保险保障基金", "number", "保费占比", "share of premium"),
+)
+
+SMALLBIZ = Family(
+    "smallbiz", "小微企业财产险",
+    info=(_f("code", "产品代码", "text", "", "product code"),
+          _f("name", "产品名称", "text", "", "product name"),
+          _f("kind", "险种类别", "text", "", "property (财产基本险/综合险); a liability or "
+             "employer filing has its own fields (SMALLBIZ_KINDS)"),
+          _f("cover", "保障类型", "text", "", "basic (基本险) or comprehensive (综合险)"),
+          _f("region", "适用地区", "text", "", "city / province"),
+          _f("period_start", "销售期间起", "date", "", "first day of the filed period"),
+          _f("period_end", "销售期间止", "date", "", "last day of the filed period"),
+          _f("deductible", "每次事故免赔额", "number", "元", "deductible per loss"),
+          _f("payout_ratio", "赔付比例", "number", "", "share of the loss above the deductible "
+             "that is paid (default 1)", False),
+          _f("basic_share", "基本险责任占比", "number", "", "share of the 综合险 loss frequency "
+             "that the 基本险 perils cover (basic cover only)", False)),
+    assumptions=(
+        *_EXPENSES,
+        _f("per_member", "每单固定费用", "number", "元/单", "fixed expense per policy", False),
+        _f("per_claim", "每案理赔费用", "number", "元/案", "claim handling cost per claim",
+           False),
+        _f("target_combined_ratio", "目标综合成本率", "number", "", "target combined ratio τ")),
+    rates=(_f("occupancy", "占用性质", "text", "", "occupancy class (office, retail …)"),
+           _f("occupancy_zh", "占用性质名称", "text", "", "Chinese name of the occupancy", False),
+           _f("location_grade", "地段风险等级", "text", "", "location risk grade (A, B, C …)"),
+           _f("frequency", "损失频率", "number", "次/年", "losses a risk-year of the occupancy "
+              "(综合险 perils, factor-1 grade); one value per occupancy"),
+           _f("curve", "损失曲线参数", "number", "", "Swiss Re exposure curve c of the "
+              "occupancy's damage ratio; one value per occupancy"),
+           _f("grade_factor", "地段系数", "number", "", "frequency factor of the location grade; "
+              "one value per grade"),
+           _f("sum_insured", "保险金额", "number", "元", "the sum insured the row is priced at"),
+           _f("pure_premium", "纯保费", "number", "元", "filed pure premium a year of the row"),
+           _f("gross_premium", "毛保费", "number", "元", "filed gross premium a year of the row"),
+           _f("rate_permille", "费率", "number", "‰", "filed rate: gross premium / sum insured "
+              "× 1000")),
+    figures=(
+        Figure("pure_premium", "纯保费", "pure premium of a 费率表 row: λ·r·V·E[X]·(1 − G(d/V))",
+               "元", "rate_money", per="row", needs_data=False),
+        Figure("gross_premium", "毛保费", "gross premium of a 费率表 row: (E + F + k·n)/(τ − v)",
+               "元", "rate_money", per="row", needs_data=False),
+        Figure("rate_permille", "费率", "gross premium / sum insured × 1000 of a 费率表 row",
+               "‰", "ratio", per="row", needs_data=False),
+        Figure("book_gross_premium", "业务总毛保费", "gross premium of the latest year's risks "
+               "of the data (Σ over firms)", "元", "money"),
+        Figure("ae", "A/E", "claims paid / claims expected on the filed basis, by occupancy "
+               "(or all)", "", "ratio", per="class"),
+        Figure("credible_ae", "信度加权 A/E", "Z·A/E + (1 − Z), Z = min(1, √(n/1,082)), by "
+               "occupancy (or all)", "", "ratio", per="class"),
+        Figure("loss_ratio", "赔付率", "claims paid / earned premium, by occupancy (or all)", "",
+               "ratio", per="class"),
+        Figure("expense_ratio", "费用率", "v + (F·policies + k·claims) / earned premium, by "
+               "occupancy (or all)", "", "ratio", per="class"),
+        Figure("combined_ratio", "综合成本率", "loss ratio + expense ratio, by occupancy (or "
+               "all)", "", "ratio", per="class"),
+        Figure("prob_cr_above_100", "P(综合成本率 > 100%)", "of the latest policy year at its "
+               "earned premium (NP2)", "", "ratio")),
+    rate_key=("occupancy", "location_grade"),
+    rate_figures=("pure_premium", "gross_premium", "rate_permille"),
+)
+
+#: The fields every smallbiz filing kind shares (产品信息).
+_SMALLBIZ_INFO = (
+    _f("code", "产品代码", "text", "", "product code"),
+    _f("name", "产品名称", "text", "", "product name"),
+    _f("region", "适用地区", "text", "", "city / province"),
+    _f("period_start", "销售期间起", "date", "", "first day of the filed period"),
+    _f("period_end", "销售期间止", "date", "", "last day of the filed period"))
+_SMALLBIZ_COSTS = (
+    *_EXPENSES,
+    _f("per_member", "每单固定费用", "number", "元/单", "fixed expense per policy (per head: "
+       "employer)", False),
+    _f("per_claim", "每案理赔费用", "number", "元/案", "claim handling cost per claim", False),
+    _f("target_combined_ratio", "目标综合成本率", "number", "", "target combined ratio τ"))
+_BY_YEAR = "by accident year (or all)"
+
+#: A 公众责任 filing (``kind = "liability"`` of the smallbiz family): a rate card by policy size.
+SMALLBIZ_LIABILITY = Family(
+    "smallbiz", "小微企业公众责任险",
+    info=(*_SMALLBIZ_INFO[:2],
+          _f("kind", "险种类别", "text", "", "liability (公众责任险)"),
+          *_SMALLBIZ_INFO[2:],
+          _f("exposure_base", "风险单位", "text", "", "floor_area (营业面积, per 100 m²) or "
+             "turnover (营业收入, per 10,000 元)"),
+          _f("deductible", "每次事故免赔额", "number", "元", "deductible per accident "
+             "(default 0)", False),
+          _f("limit_per_accident", "每次事故赔偿限额", "number", "元", "limit per accident"),
+          _f("aggregate_limit", "累计赔偿限额", "number", "元", "aggregate limit a policy-year"),
+          _f("ilf_base_limit", "增限因子基准限额", "number", "元", "base limit of the ILFs "
+             "(default the limit per accident)", False)),
+    assumptions=(
+        *_SMALLBIZ_COSTS,
+        _f("frequency", "事故频率", "number", "次/单位/年", "accidents per exposure unit a "
+           "year"),
+        _f("severity_median", "损失中位数", "number", "元", "lognormal median of the loss per "
+           "accident"),
+        _f("severity_sigma", "损失对数标准差", "number", "", "σ of the log loss per accident"),
+        _f("ibnr_method", "IBNR方法", "text", "", "bornhuetter_ferguson (default) or "
+           "chain_ladder", False)),
+    rates=(_f("units", "风险单位数", "number", "单位", "policy size: exposure units (100 m² or "
+              "10,000 元)"),
+           _f("pure_premium", "纯保费", "number", "元", "filed pure premium E[min(S, A)] a "
+              "year of a policy of this size"),
+           _f("gross_premium", "毛保费", "number", "元", "filed gross premium a year of a "
+              "policy of this size")),
+    figures=(
+        Figure("pure_premium", "纯保费", "pure premium E[min(S, A)] of a 费率表 row (FFT "
+               "compound Poisson)", "元", "rate_money", per="row", needs_data=False),
+        Figure("gross_premium", "毛保费", "gross premium of a 费率表 row: (E + F + k·n)/(τ − v)",
+               "元", "rate_money", per="row", needs_data=False),
+        Figure("book_gross_premium", "业务总毛保费", "gross premium of the latest year's "
+               "policies of the data at the filed rate card (Σ)", "元", "money"),
+        Figure("ibnr", "IBNR", f"IBNR amount (the filed method), {_BY_YEAR}", "元", "money",
+               per="year"),
+        Figure("ae", "A/E", f"ultimate / the filed limited cost, {_BY_YEAR}", "", "ratio",
+               per="year"),
+        Figure("credible_ae", "信度加权 A/E", f"Z·A/E + (1 − Z), {_BY_YEAR}", "", "ratio",
+               per="year"),
+        Figure("loss_ratio", "赔付率", f"ultimate / earned premium, {_BY_YEAR}", "", "ratio",
+               per="year"),
+        Figure("expense_ratio", "费用率", f"v + (F·policies + k·claims) / earned premium, "
+               f"{_BY_YEAR}", "", "ratio", per="year"),
+        Figure("combined_ratio", "综合成本率", f"loss ratio + expense ratio, {_BY_YEAR}", "",
+               "ratio", per="year"),
+        Figure("prob_cr_above_100", "P(综合成本率 > 100%)", "of the latest policy year at its "
+               "earned premium (NP2)", "", "ratio")),
+    rate_key=("units",),
+    rate_figures=("pure_premium", "gross_premium"),
+)
+
+#: A 雇主责任 filing (``kind = "employer"`` of the smallbiz family): rates by 职业类别.
+SMALLBIZ_EMPLOYER = Family(
+    "smallbiz", "小微企业雇主责任险",
+    info=(*_SMALLBIZ_INFO[:2],
+          _f("kind", "险种类别", "text", "", "employer (雇主责任险)"),
+          *_SMALLBIZ_INFO[2:],
+          _f("exposure_base", "风险单位", "text", "", "headcount (人数) or payroll (工资总额, "
+             "per 10,000 元)"),
+          _f("death_disability_limit", "每人伤亡责任限额", "number", "元", "death and "
+             "disability limit per person"),
+          _f("medical_limit", "每人医疗费用限额", "number", "元", "medical limit per person"),
+          _f("medical_deductible", "医疗免赔额", "number", "元", "medical deductible per "
+             "accident (default 0)", False),
+          _f("medical_ratio", "医疗赔付比例", "number", "", "medical share paid above the "
+             "deductible (default 1)", False),
+          _f("ncd_relativities", "无赔款优待系数", "text", "", "the NCD scale's relativities, "
+             "best class first, comma-separated (0.7, 0.8, …)"),
+          _f("ncd_start", "无赔款优待起始等级", "int", "", "the class new groups start in "
+             "(0 = best)"),
+          _f("ncd_penalty", "出险上调等级数", "int", "", "classes up per claim (default 1)",
+             False)),
+    assumptions=(
+        *_SMALLBIZ_COSTS,
+        _f("average_salary", "人均年工资", "number", "元", "payroll base: salary a head",
+           False),
+        _f("death_rate", "工亡率", "number", "每人每年", "deaths a head-year, 职业类别 1"),
+        _f("disability_rate", "伤残率", "number", "每人每年", "disabilities a head-year, "
+           "职业类别 1"),
+        *(_f(f"disability_grade_{k}", f"伤残{k}级概率", "number", "", f"P(伤残等级 {k} | a "
+             f"disability); the ten sum to 1 (JR/T 0083 shares {11 - k}0 %)", False)
+          for k in range(1, 11)),
+        _f("disability_share", "伤残平均给付比例", "number", "", "mean payout share of a "
+           "disability (Σ p_g s_g; needed when the grades are not filed)", False),
+        _f("medical_frequency", "医疗出险率", "number", "每人每年", "injuries treated a "
+           "head-year, 职业类别 1"),
+        _f("medical_median", "医疗费用中位数", "number", "元", "lognormal median of a medical "
+           "cost"),
+        _f("medical_sigma", "医疗费用对数标准差", "number", "", "σ of the log medical cost"),
+        _f("credibility", "信度方法", "text", "", "buhlmann_straub (default) or "
+           "limited_fluctuation", False)),
+    rates=(_f("occupation_class", "职业类别", "int", "", "职业类别 1–6"),
+           _f("class_factor", "职业类别系数", "number", "", "rate factor of the class"),
+           _f("pure_premium", "纯保费", "number", "元/人", "filed pure premium a head-year"),
+           _f("gross_premium", "毛保费", "number", "元/人", "filed gross premium a head-year")),
+    figures=(
+        Figure("pure_premium", "纯保费", "pure premium per head of a 费率表 row: φ_k[(q_d + "
+               "q_dis s̄)L + μ E[min(r(X − d)₊, M)]]", "元/人", "rate_money", per="row",
+               needs_data=False),
+        Figure("gross_premium", "毛保费", "gross premium per head of a 费率表 row", "元/人",
+               "rate_money", per="row", needs_data=False),
+        Figure("book_manual_premium", "业务总费率保费", "manual (class-rate) premium of the "
+               "latest year's groups of the data (Σ)", "元", "money"),
+        Figure("rated_premium", "经验费率保费", "Σ experience-rated premium of the groups: "
+               "manual × (m̂ + Z(X̄ − m̂)), credibility by the filed method", "元", "money"),
+        Figure("loss_ratio", "赔付率", "claims paid / premium, by policy year", "", "ratio",
+               per="year"),
+        Figure("expense_ratio", "费用率", "v + (F·heads + k·claims) / premium, by policy year",
+               "", "ratio", per="year"),
+        Figure("combined_ratio", "综合成本率", "loss ratio + expense ratio, by policy year", "",
+               "ratio", per="year"),
+        Figure("prob_cr_above_100", "P(综合成本率 > 100%)", "of the latest policy year at its "
+               "premium (NP2 with the grades' distribution)", "", "ratio")),
+    rate_key=("occupation_class",),
+    rate_figures=("pure_premium", "gross_premium"),
+)
+
+#: The smallbiz filing kinds (产品信息 ``kind``): each its own fields, rates and figures.
+SMALLBIZ_KINDS = {"property": SMALLBIZ, "liability": SMALLBIZ_LIABILITY,
+                  "employer": SMALLBIZ_EMPLOYER}
+
+GIG = Family(
+    "gig", "灵活就业人员保险",
+    info=(_f("name", "产品名称", "text", "", "product name"),
+          _f("region", "适用地区", "text", "", "city / province"),
+          _f("period_start", "销售期间起", "date", "", "first day of the filed period"),
+          _f("period_end", "销售期间止", "date", "", "last day of the filed period"),
+          _f("premium_basis", "计费方式", "text", "", "order (按单), day (按天) or hour (按小时)"),
+          _f("premium", "保费", "number", "元/计费单位", "filed premium per order, day or hour"),
+          _f("death_sum", "意外身故保险金额", "number", "元", "sum insured of 意外身故"),
+          _f("disability_sum", "意外伤残保险金额", "number", "元", "sum insured of 意外伤残 "
+             "(× the grade's share, JR/T 0083—2013)"),
+          _f("medical_deductible", "意外医疗免赔额", "number", "元", "deductible per accident"),
+          _f("medical_ratio", "意外医疗赔付比例", "number", "", "share paid above the "
+             "deductible"),
+          _f("medical_cap", "意外医疗限额", "number", "元", "limit per accident"),
+          _f("liability_deductible", "第三者责任免赔额", "number", "元", "deductible per "
+             "accident (default 0)", False),
+          _f("liability_limit", "第三者责任限额", "number", "元", "limit per accident")),
+    assumptions=(
+        _f("target_combined_ratio", "目标综合成本率", "number", "", "target combined ratio τ"),
+        *_EXPENSES,
+        _f("per_claim", "每案理赔费用", "number", "元/案", "claim handling cost per claim",
+           False),
+        _f("death_per_million", "身故百万单出险率", "number", "次/百万单", "deaths per million "
+           "orders"),
+        _f("disability_per_million", "伤残百万单出险率", "number", "次/百万单", "disabilities "
+           "per million orders"),
+        _f("medical_per_million", "医疗百万单出险率", "number", "次/百万单", "medical accidents "
+           "per million orders"),
+        _f("medical_median", "医疗费用中位数", "number", "元", "lognormal median of the medical "
+           "cost of an accident"),
+        _f("medical_sigma", "医疗费用对数标准差", "number", "", "σ of the log medical cost"),
+        _f("liability_per_million", "第三者责任百万单出险率", "number", "次/百万单",
+           "third-party accidents per million orders"),
+        _f("liability_median", "第三者损失中位数", "number", "元", "lognormal median of the "
+           "third-party damages"),
+        _f("liability_sigma", "第三者损失对数标准差", "number", "", "σ of the log damages"),
+        *(_f(f"disability_grade_{k}", f"伤残{k}级概率", "number", "",
+             f"P(grade {k} | a disability); the ten sum to 1") for k in range(1, 11))),
+    rates=(_f("city", "城市", "text", "", "city of the activity log"),
+           _f("season", "季节", "text", "", "calendar quarter Q1 … Q4"),
+           _f("city_factor", "城市系数", "number", "", "frequency factor of the city; one value "
+              "per city"),
+           _f("season_factor", "季节系数", "number", "", "frequency factor of the season; one "
+              "value per season"),
+           _f("pure_per_order", "每单纯保费", "number", "元", "filed pure premium per order: "
+              "f Σ λ_l E[Y_l]"),
+           _f("premium_per_order", "每单毛保费", "number", "元", "filed gross premium per order: "
+              "(E + k·n)/(τ − v)")),
+    figures=(
+        Figure("pure_per_order", "每单纯保费", "pure premium per order of a 费率表 row", "元",
+               "rate", per="row", needs_data=False),
+        Figure("premium_per_order", "每单毛保费", "gross premium per order of a 费率表 row", "元",
+               "rate", per="row", needs_data=False),
+        Figure("indicated_per_order", "指示每单保费", "gross premium per order on the whole "
+               "activity log (its city × season mix)", "元", "rate"),
+        Figure("indicated_per_day", "指示每人天保费", "indicated premium per rider-day: P·O/D",
+               "元", "rate_money"),
+        Figure("indicated_per_hour", "指示每小时保费", "indicated premium per hour: P·O/H", "元",
+               "rate_money"),
+        Figure("filed_per_day", "报备每人天保费", "the filed premium per rider-day on the log",
+               "元", "rate_money"),
+        Figure("loss_ratio", "综合赔付率", "claims paid / premium earned on the log at the filed "
+               "premium", "", "ratio"),
+        Figure("expense_ratio", "综合费用率", "expense ratio of the log's year", "", "ratio"),
+        Figure("combined_ratio", "综合成本率", "loss ratio + expense ratio", "", "ratio"),
+        Figure("combined_ratio_large_at_expected", "综合成本率（大额按期望）", "combined ratio "
+               "with death and disability at their expected cost", "", "ratio"),
+        Figure("prob_cr_above_100", "P(综合成本率 > 100%)", "next year at the same activity and "
+               "filed premium (NP2)", "", "ratio"),
+        Figure("ae", "A/E", "amount A/E of medical and liability claims, by platform/city", "",
+               "ratio", per="cell"),
+        Figure("credible_ae", "信度加权 A/E", "Bühlmann–Straub credible A/E of the monthly "
+               "amount A/E, by platform/city", "", "ratio", per="cell")),
+    rate_key=("city", "season"),
+    rate_figures=("pure_per_order", "premium_per_order"),
+)
+
+#: How a per-figure id is suffixed, as the 说明 sheet writes it (``ibnr.YEAR``).
+PER_LABELS = {"year": "YEAR", "class": "OCCUPANCY", "cell": "PLATFORM/CITY", "row": "ROW",
+              "group": "GROUP", "group_line": "GROUP/LINE"}
+
 #: The families a filing may be of.
-FAMILIES: dict[str, Family] = {f.name: f for f in (HUIMINBAO, CROP, LIFE)}
+FAMILIES: dict[str, Family] = {f.name: f for f in (HUIMINBAO, CROP, LIFE, SMALLBIZ, GIG)}
 
 
 @dataclass(frozen=True)
@@ -383,6 +675,7 @@ def _convert(v, spec: Field, table: str, column: str, row: int | None):
 def _check_fields(found: dict[str, Cell], specs: tuple[Field, ...], table: str) -> dict:
     known = {s.key: s for s in specs}
     problems = []
+    bad: set[str] = set()   # given but not of the field's kind (reported once, not as missing)
     out = {}
     for key, c in found.items():
         if key not in known:
@@ -395,8 +688,9 @@ def _check_fields(found: dict[str, Cell], specs: tuple[Field, ...], table: str) 
             out[key] = Cell(_convert(c.value, known[key], table, c.cell, None), c.sheet, c.cell)
         except DataError as err:
             problems.extend(err.problems)
+            bad.add(key)
     for s in specs:
-        if s.required and s.key not in out:
+        if s.required and s.key not in out and s.key not in bad:
             problems.append(Problem(table, s.key, None, "missing_field",
                                     f"the required field {s.key} ({s.zh}) is missing or empty"))
     if problems:
@@ -484,6 +778,13 @@ def read_filing(source, family: str | None = None) -> Filing:
     if name not in FAMILIES:
         raise ParameterError(_unknown("family", name, list(FAMILIES)))
     fam = FAMILIES[name]
+    if fam is SMALLBIZ:                       # the kind picks the smallbiz fields and figures
+        kind = kv["info"].get("kind")
+        kind = str(kind.value).strip() if kind is not None else "property"
+        if kind not in SMALLBIZ_KINDS:
+            raise ParameterError(f"{table_name('info')}: kind {kind!r} — "
+                                 + _unknown("smallbiz kind", kind, list(SMALLBIZ_KINDS)))
+        fam = SMALLBIZ_KINDS[kind]
     info = _check_fields(kv["info"], fam.info, table_name("info"))
     assumptions = _check_fields(kv["assumptions"], fam.assumptions, table_name("assumptions"))
 
@@ -553,7 +854,7 @@ def read_filing(source, family: str | None = None) -> Filing:
             continue
         if (spec.per is None) != ("." not in fid):
             problems.append(Problem(stable, "指标 figure", i + 1, "bad_figure",
-                                    f"{fid}: {'give it as ' + spec.id + '.YEAR' if spec.per else 'takes no suffix'}"))
+                                    f"{fid}: {'give it as ' + spec.id + '.' + PER_LABELS[spec.per] if spec.per else 'takes no suffix'}"))
             continue
         if fid in seen:
             problems.append(Problem(stable, "指标 figure", i + 1, "duplicate_figure",

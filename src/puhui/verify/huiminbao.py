@@ -109,7 +109,7 @@ def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list
     """(comparison rows, rule checklist with sheet/cell, notes) of a 惠民保 filing."""
     product = product_of(filing)
     res = filing.results
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []
     rows: list[dict] = []
     if len(res) and data is None:
         raise ParameterError(f"{filing.source.name}: the filed results ({', '.join(res['figure'][:5])}"
@@ -129,9 +129,11 @@ def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list
             values.update(pure_premium=pr.pure_premium, gross_premium=float(pr.gross_premium),
                           expected_cr=pr.expected_cr,
                           indicated_change=float(pr.gross_premium) / product.flat_price - 1)
-            notes.append(f"Priced for {pr.assumptions['pricing_year']} from the member costs of "
-                         f"{', '.join(map(str, pr.assumptions['years']))} "
-                         f"(trend {pr.assumptions['trend']:.2%}).")
+            years = ", ".join(map(str, pr.assumptions["years"]))
+            notes.append((f"Priced for {pr.assumptions['pricing_year']} from the member costs of "
+                          f"{years} (trend {pr.assumptions['trend']:.2%}).",
+                          f"按 {years} 年的人均医疗费用定价 {pr.assumptions['pricing_year']} 年"
+                          f"（医疗费用趋势 {pr.assumptions['trend']:.2%}）。"))
         if (~base.isin(list(pricing))).any():
             as_of = filing.value("valuation_date") or book.valuation_date
             if as_of is None:
@@ -149,8 +151,9 @@ def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list
                 values[f"ibnr.{y}"] = float(ibnr.at[y, "ibnr_amount"])
                 if y in ae.index:
                     values[f"ae.{y}"] = float(ae.at[y, "amount_ae"])
-            notes.append(f"Review at {as_of} with the {method} IBNR; policy years "
-                         f"{', '.join(map(str, ratios.index))}.")
+            years = ", ".join(map(str, ratios.index))
+            notes.append((f"Review at {as_of} with the {method} IBNR; policy years {years}.",
+                          f"评估日 {as_of} 回溯，IBNR 方法 {method}；保单年度 {years}。"))
     kinds = {f.id: f.tolerance for f in filing.family.figures}
     missing = []
     for _, f in res.iterrows():
@@ -176,5 +179,6 @@ def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list
     rules["cell"] = [cells[q][1] for q in rules["quantity"]]
     unstated = [k for k in RULE_FIELDS if k not in filing.info]
     if unstated:
-        notes.append("Not stated in the filing, so not checked: " + ", ".join(unstated) + ".")
+        notes.append(("Not stated in the filing, so not checked: " + ", ".join(unstated) + ".",
+                      "报备材料未声明、因此未检查：" + "、".join(unstated) + "。"))
     return rows, rules, notes

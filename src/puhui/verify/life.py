@@ -59,7 +59,10 @@ def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list
             rows.append({"figure": f"{col}.{int(age[i])}.{r['sex'].iat[i]}",
                          "sheet": filing.rates_sheet, "cell": filing.rate_cells[col].iat[i],
                          "filed": r[col].iat[i], "puhui": float(ours[i]), "kind": "rate_money"})
-    notes = [f"{len(r)} rates (age × sex) per {per:,.0f} 元 of sum insured, term {p.term}, "
-             f"interest {p.interest:.2%}, mortality loading {p.mortality_loading:.0%}.",
-             "No shipped rulebook bounds a term life rate: the rule checklist is empty."]
+    notes = [(f"{len(r)} rates (age × sex) per {per:,.0f} 元 of sum insured, term {p.term}, "
+              f"interest {p.interest:.2%}, mortality loading {p.mortality_loading:.0%}.",
+              f"费率表 {len(r)} 行（年龄 × 性别），每 {per:,.0f} 元保额，保险期间 {p.term} 年，"
+              f"预定利率 {p.interest:.2%}，死亡率加成 {p.mortality_loading:.0%}。"),
+             ("No shipped rulebook bounds a term life rate: the rule checklist is empty.",
+              "puhui 未收录约束定期寿险费率的规则库：规则检查表为空。")]
     return rows, pd.DataFrame(), notes

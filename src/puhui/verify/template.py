@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import repro
 from ..errors import ParameterError
-from .filing import FAMILIES, KV_COLUMNS, README_SHEET, RESULT_COLUMNS, SHEETS, Family
+from .filing import FAMILIES, KV_COLUMNS, PER_LABELS, README_SHEET, RESULT_COLUMNS, SHEETS, Family
 
 _HOW = [
     ("说明", "How to fill in this filing (报备材料填写说明)"),
@@ -20,10 +20,12 @@ _HOW = [
      "0.15)"),
     ("费率表 rates", "one row per cell; the columns are listed below"),
     ("结果 results", "the filed results: 指标 figure (an id from the list below; by year as "
-     "id.YEAR, e.g. ibnr.2025), 值 value, 单位 unit, optional 容差 tolerance (absolute; default: "
+     "id.YEAR, e.g. ibnr.2025; by occupancy as id.OCCUPANCY, e.g. ae.retail or ae.all; by "
+     "platform/city as id.PLATFORM/CITY, e.g. ae.A/hangzhou), 值 value, 单位 unit, optional 容差 tolerance (absolute; default: "
      "money 0.5 元 or 1e-4 relative, ratios 1e-4)"),
     ("verify", "puhui verify FILING.xlsx [--data DIR] --out DIR: exit 0 all hold, 1 a figure "
-     "or rule fails, 2 the filing cannot be read or recomputed"),
+     "or rule fails, 2 the filing cannot be read or recomputed; smallbiz and gig data: puhui "
+     "datasets example smallbiz|gig --out DIR"),
 ]
 
 
@@ -43,7 +45,7 @@ def readme_rows(fam: Family) -> list[list[str]]:
                          f"{', ' + s.unit if s.unit else ''}; {need}]"])
     for g in fam.figures:
         where = "费率表, one per row" if g.per == "row" else (
-            "结果, " + (f"{g.id}.YEAR" if g.per == "year" else g.id))
+            "结果, " + (f"{g.id}.{PER_LABELS[g.per]}" if g.per else g.id))
         rows.append([f"figure: {g.id}", f"{g.zh} — {g.description} [{g.unit or 'ratio'}; "
                      f"tolerance {g.tolerance}; {where}]"])
     return rows
@@ -63,8 +65,8 @@ def _results_rows(fam: Family, results: pd.DataFrame | None) -> list[list]:
     if results is None:
         for g in fam.figures:
             if g.per != "row":
-                rows.append([g.id if g.per is None else f"{g.id}.YEAR", g.zh, None, g.unit,
-                             None])
+                rows.append([g.id if g.per is None else f"{g.id}.{PER_LABELS[g.per]}", g.zh,
+                             None, g.unit, None])
         return rows
     for _, r in results.iterrows():
         g = specs[r["figure"].split(".", 1)[0]]
@@ -73,10 +75,12 @@ def _results_rows(fam: Family, results: pd.DataFrame | None) -> list[list]:
 
 
 def sheets_of(family: str, info=None, assumptions=None, rates=None, results=None) -> dict:
-    """Sheet name → rows (first row the header) of a filing (blank where not given)."""
-    fam = FAMILIES[family]
+    """Sheet name → rows (first row the header) of a filing (blank where not given);
+    ``family`` a name or a :class:`~puhui.verify.filing.Family` (a smallbiz kind)."""
+    fam = FAMILIES[family] if isinstance(family, str) else family
+    family = fam.name
     info_rows = _kv_rows(fam.info, info)
-    info_rows.insert(1, ["family", "险种", family, "", "huiminbao | crop | life"])
+    info_rows.insert(1, ["family", "险种", family, "", " | ".join(FAMILIES)])
     rate_rows = [_header({s.key: s.zh for s in fam.rates})]
     if rates is not None:
         rate_rows += [[None if pd.isna(v) else v for v in row]
@@ -141,8 +145,10 @@ def toml_text(values: dict, specs, *, family: str | None = None) -> str:
 def write_folder(folder, family: str, info, assumptions, rates: pd.DataFrame,
                  results: pd.DataFrame, *, encoding: str = "utf-8") -> Path:
     """Write a filing as a folder (product.toml, assumptions.toml, rates.csv, results.csv),
-    whole or not at all."""
-    fam = FAMILIES[family]
+    whole or not at all. ``family``: a family name, or a :class:`~puhui.verify.filing.Family`
+    (a smallbiz kind of :data:`~puhui.verify.filing.SMALLBIZ_KINDS`)."""
+    fam = FAMILIES[family] if isinstance(family, str) else family
+    family = fam.name
     rates_out = rates[[s.key for s in fam.rates]].copy()
     rates_out.columns = _header({s.key: s.zh for s in fam.rates})
     res = pd.DataFrame(_results_rows(fam, results)[1:], columns=_header(RESULT_COLUMNS))
@@ -165,4 +171,4 @@ def workbook_from_folder(folder, path) -> Path:
     f = read_filing(folder)
     info = {k: c.value for k, c in f.info.items()}
     assumptions = {k: c.value for k, c in f.assumptions.items()}
-    return write_workbook(path, sheets_of(f.family.name, info, assumptions, f.rates, f.results))
+    return write_workbook(path, sheets_of(f.family, info, assumptions, f.rates, f.results))
