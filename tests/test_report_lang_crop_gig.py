@@ -6,8 +6,8 @@ the zh report.md, and the zh and en reports carry the same numbers.
 Each report is written once, through the command line with ``--lang zh``; its English twin is the
 same section replayed on the same arguments into a ``lang="en"`` Report (report.md text only), so
 the numbers cannot differ by a recomputation. The crop review is of the bundled example's first 24
-counties (a planted county among them; it has one free-text note, which a zh report must list as
-untranslated); the gig runs use a small example folder (80 riders)."""
+counties (a planted county among them; it has one note, shown in Chinese like the rest); the gig
+runs use a small example folder (80 riders)."""
 
 from __future__ import annotations
 
@@ -115,17 +115,77 @@ def crop(tmp_path_factory):
 def test_crop_review_is_chinese_throughout_with_the_same_numbers(crop):
     zh, html, rep, en, res = crop
     assert res.summary().attrs["above"] > 0 and res.adequacy_total is not None
-    # every text has its Chinese but the review's free-text notes (here: wheat has no
-    # between-county variance), which are listed as untranslated
-    assert len(res.notes) == 1 and res.notes[0].startswith("wheat: no between-county variance")
-    assert rep.lang == "zh" and rep.untranslated == list(res.notes)
-    assert f"止于区间边界。说明：{res.notes[0]}" in zh
-    assert f"stop at its edge. Notes: {res.notes[0]}" in en
+    # every text has its Chinese, the review's notes too (here one: wheat has no
+    # between-county variance; a Note made outside a language, so its str is the English)
+    (note,) = res.notes
+    assert note.startswith("wheat: no between-county variance") and note == note.en
+    assert rep.lang == "zh" and rep.untranslated == []
+    assert note.zh == ("wheat：县间方差未超出随机波动（Bühlmann–Straub a ≤ 0）：Z = 0，"
+                       "各县均采用所在风险区的 A/E。")
+    assert f"止于区间边界。说明：{note.zh}" in zh and note.en not in zh
+    assert f"stop at its edge. Notes: {note.en}" in en and note.zh not in en
     assert zh.startswith("# 农险费率回溯（分县）\n") and "## 分县费率回溯" in zh
     assert "### 评估日的保费不足准备金" in zh and "应提取保费不足准备金" in zh
     assert '<html lang="zh-CN">' in html and "分县费率回溯" in html
-    _check_pair(zh, en, allowed=res.notes[0])
+    _check_pair(zh, en)
     assert "cells have an A/E interval above 1" in en   # English as before
+
+
+def _tiny_book(indemnity):
+    """Three counties of rice over 2021–2024 (a book small enough to review in milliseconds)."""
+    import numpy as np
+    import pandas as pd
+
+    liability = np.array([[1.0e6, 1.2e6, 1.1e6, 1.3e6], [2.0e6, 2.0e6, 2.2e6, 2.4e6],
+                          [0.8e6, 0.9e6, 1.0e6, 1.0e6]])
+    e = pd.DataFrame({"region": np.repeat(list("ABC"), 4), "crop": "rice",
+                      "year": np.tile([2021, 2022, 2023, 2024], 3),
+                      "liability": liability.ravel(),
+                      "indemnity": np.asarray(indemnity, float).ravel()})
+    e["premium"] = e["liability"] * 0.05
+    e["start_date"] = e["year"].astype(str) + "-04-01"
+    e["end_date"] = e["year"].astype(str) + "-10-31"
+    filed = pd.DataFrame({"region": list("ABC"), "crop": "rice", "benchmark_rate": 0.04,
+                          "loading": 0.2, "factor": [1.0, 0.9, 1.2]})
+    return e, filed
+
+
+def test_crop_review_notes_are_bilingual(monkeypatch):
+    # every note crop_review can write but one (cells in force without closed years) — no
+    # loss at all, years and a county without loss anywhere, no cover periods before the 2023
+    # band — is a Note: Chinese under --lang zh, its English otherwise, no Python list in it
+    import numpy as np
+
+    from puhui.agri.review import crop_review
+    from puhui.report.labels import language
+    from puhui.report.notes import Note
+
+    ind = np.array([[0.0, 9e4, 3e4, 0.0], [0.0, 6e4, 0.0, 0.0], [0.0, 8e4, 3e4, 0.0]])
+    gaps, filed = _tiny_book(ind)
+    gaps = gaps[~((gaps["region"] == "A") & gaps["year"].isin([2022, 2023]))]
+    early = _tiny_book(ind * 0 + 5e4)[0].drop(columns=["start_date", "end_date"])
+    books = [(_tiny_book(np.zeros((3, 4)))[0], "2025-03-31"), (gaps, "2025-03-31"),
+             (early.assign(year=early["year"] - 3), "2023-06-30")]
+    with language("zh"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        notes = [n for e, as_of in books for n in crop_review(e, filed, as_of=as_of).notes]
+    starts = {n.en.split(":")[0].split(" (")[0] for n in notes}
+    assert {"rice", "no policy in force at 2025-03-31", "no cover periods",
+            "no 费率调整系数 band in force on 2023-06-30 for subsidised products"} <= starts
+    assert len(notes) == 8 and all(isinstance(n, Note) and n == n.zh for n in notes)
+    assert "rice: years 2021, 2024 had no indemnity anywhere" in " ".join(n.en for n in notes)
+    assert "rice：县 A 的经验年份全省均无赔款" in " ".join(n.zh for n in notes)
+    for n in notes:
+        assert CJK.search(n.zh) and not ENGLISH_RUN.search(re.sub(r"（[^）]*）", "", n.zh))
+        assert "[" not in n.en and "[" not in n.zh and n.en.endswith(".") and n.zh.endswith("。")
+    # the A/E figure's Chinese title has a full-width colon
+    monkeypatch.setattr("puhui.plots.fonts.use_cjk_font", lambda: True)
+    with language("zh"):
+        ax = crop_review(gaps, filed, as_of="2025-03-31").plot()
+    assert ax.get_title() == "费率回溯：各县实际/预期"
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
 
 
 # -- gig family ----------------------------------------------------------------------------------

@@ -20,9 +20,9 @@ import matplotlib.pyplot as plt
 import pytest
 
 from puhui.huiminbao import Product, example_product_path
-from puhui.huiminbao.notes import Note, say
 from puhui.report import Report
 from puhui.report.labels import language
+from puhui.report.notes import Note, say
 from puhui.repro import Manifest
 
 #: A number as the reports write it: digits with thousands separators and decimals.
@@ -240,3 +240,45 @@ def test_the_commands_write_chinese_reports_with_chinese_titles(sections, book, 
                                           f"定价 — {name}"]
     assert all(r.lang == "zh" and r.untranslated == [] for r in written)
     assert written[2].markdown().count("**注意：**") == 1  # the book's warning, in Chinese
+    # in the default language (English prose; `--lang en` the same) the titles are English,
+    # the Chinese term in brackets
+    written.clear()
+    cli.run_review(path, book, tmp_path / "review")
+    cli.run_tune(path, book, tmp_path / "tune")
+    cli.run_price(path, book, tmp_path / "price")
+    assert [r.title for r in written] == [f"Actuarial review (精算回溯) — {name}",
+                                          f"Tuning (方案调优) — {name}",
+                                          f"Pricing (定价) — {name}"]
+
+
+def test_indication_table_is_shown_in_the_report_language(sections):
+    # the indication's items and bases, and the benefit levers' names and designs, are Chinese
+    # in a zh report and English otherwise; the rows' numbers read the same in both (a ratio
+    # row as 85.20%, by its English item); the CSV keeps the English columns and adds the zh
+    t = sections.review.indication_table
+    assert list(t.columns) == ["item", "value", "basis", "item_zh", "basis_zh"]
+    shown = {}
+    for lang in ("en", "zh"):
+        rep = sections.reps["review"][lang]
+        md = rep.markdown()
+        block = md[md.index("tables/review_indication.csv"):]
+        rows = [line.split(" | ") for line in block.split("\n\n")[1].splitlines()[2:]]
+        shown[lang] = {r[0].lstrip("| "): r[1:] for r in rows}
+        assert list(rep._tables["review_indication"].columns) == [
+            "item", "value", "shown", "basis", "item_zh", "basis_zh"]
+    en, zh = shown["en"], shown["zh"]
+    assert len(en) == len(zh) == len(t) and list(zh) == list(t["item_zh"])
+    assert en["complement loss ratio (%)"][0] == zh["信度补项赔付率"][0] == \
+        f"{t.set_index('item').loc['complement loss ratio', 'value']:.2%}"
+    assert [v[:2] for v in en.values()] == [v[:2] for v in zh.values()]   # value, shown
+    assert zh["可信度 Z"][2] == f"{int(t['value'].iloc[0])} 年度赔款 A/E 的可信度 |"
+    for (_, _, basis), item in zip(zh.values(), zh, strict=True):
+        assert CJK.search(item) and not re.search(r"[a-z]{4} [a-z]{4}", item + basis), item
+    assert en["credibility Z"][2] == f"A/E credibility of {int(t['value'].iloc[0])}'s claims |"
+    levers = sections.review.benefit_levers
+    assert {"lever_zh", "design_zh"} <= set(levers.columns)
+    md_zh = sections.reps["review"]["zh"].markdown()
+    md_en = sections.reps["review"]["en"].markdown()
+    assert "| 现行方案 | 0.00 | 按报备方案 |" in md_zh and "current design" not in md_zh
+    assert "| current design | 0.00 | as filed |" in md_en and "现行方案" not in md_en
+    assert "| 调整方式 | 参数 | 方案 |" in md_zh

@@ -415,3 +415,116 @@ def test_pricing_from_a_weighted_cost_table_equals_the_expanded_rows(tmp_path):
         price_from_experience(product, table, costs)
     with pytest.raises(ParameterError, match="ages"):
         price_from_experience(product, table, None, bands=[(0, 60), (60, 200)])
+
+
+# -- tuning from a weighted cost table (issue 18): the members without cost as count rows ------
+
+def _same_tuning(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """Every column of two tuning tables equal, the numbers to 1e-12 relative (NaN where NaN)."""
+    assert list(got.columns) == list(want.columns) and len(got) == len(want)
+    for c in want.columns:
+        a, b = want[c].to_numpy(), got[c].to_numpy()
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=0, equal_nan=True, err_msg=c)
+        else:
+            assert np.array_equal(a, b), c
+
+
+def test_tuning_from_a_weighted_cost_table_equals_the_expanded_rows(book, tmp_path):
+    # member_cost_table of a book read in chunks (part-year exposures, 2 policy years, costs
+    # untrended) tuned with the product's trend and take-up: every column of the tuning table
+    # of huiminbao.tune on the expanded policies and costs — premiums, P(CR > 100%), share
+    # paid, the participation equilibrium — to 1e-12. Each count row counts as its members
+    # (CostTable.count); read as one member per row (count=None), the figures differ.
+    from dataclasses import replace
+
+    from puhui.experience.member_costs import MemberCosts
+    from puhui.experience.scale import member_cost_table
+    from puhui.huiminbao import Product, example_product_path
+    from puhui.huiminbao.pricing import price_from_experience
+    from puhui.huiminbao.tuning import tune
+
+    product = Product.from_toml(example_product_path())
+    pol = pd.read_parquet(book / "policies.parquet")  # 4,380 member-years of 2023–2025
+    pol["exposure"] = np.round(np.random.default_rng(18).uniform(0.05, 1.0, len(pol)), 3)
+    costs = pd.read_parquet(book / "costs.parquet")
+    table, _ = member_cost_table(_write(pol, tmp_path / "pol.parquet"), costs, trend=0.0,
+                                 chunk_rows=1_500,
+                                 lines=[ln.name for ln in reversed(product.lines)])
+    assert len(table.weight) < 0.2 * len(pol) and table.count.sum() == len(pol)
+    assert table.count.max() > 500  # the members without any cost of a segment × year
+    years = [2024, 2025]
+    want, choice_want, _ = tune(product, pol, costs, years=years, groups=None)
+    got, choice_got, _ = tune(product, table, None, years=years)
+    _same_tuning(got.table, want.table)
+    assert choice_got.design == choice_want.design
+    assert got.assumptions["members"] == pytest.approx(want.assumptions["members"], rel=1e-12)
+    assert "members" in got.table.columns  # evaluated at each design's equilibrium
+    # one member per row: the means (Σ pay / Σ exposure) are the same, the variance is not
+    rowwise, _, _ = tune(product, replace(table, count=None), None, years=years)
+    var, var1 = (ev.moments["aggregate_fixed"]["var"] for ev in (want, rowwise))
+    assert np.all(np.abs(var1 / var - 1) > 1e-3)
+    with pytest.raises(ParameterError, match="costs"):
+        tune(product, table, costs)
+    with pytest.raises(ParameterError, match="groups"):
+        tune(product, table, None, groups=["age"])
+    with pytest.raises(ParameterError, match="years"):
+        tune(product, table, None, years=[2019])
+    with pytest.raises(ParameterError, match="counts"):
+        MemberCosts([[0.0], [1.0]], lines=["a"], segment=["x", "x"], counts=[2.5, 1])
+    costly = replace(table, count=np.where(np.arange(len(table.weight)) == 0, 3,
+                                           table.count))  # a row with a cost standing for 3
+    with pytest.raises(ParameterError, match="count > 1"):
+        price_from_experience(product, costly, None)
+
+
+_TAKE_UP: list = []
+
+
+@settings(max_examples=6)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(40, 400),
+       paid=st.floats(0.02, 0.5), cells=st.integers(1, 5), cv=st.sampled_from([0.0, 0.05]))
+def test_tuning_is_the_same_whatever_zero_cost_rows_are_collapsed(seed, n, paid, cells, cv):
+    # a random small book (two segments, two years, part-year exposures, costs on a random
+    # share of member-years and lines) and the same member-years with its zero-cost rows
+    # merged at random — any number of count rows per segment × year, rows shuffled: the
+    # tuning tables agree to 1e-12
+    from puhui.experience.member_costs import CostTable, cost_table
+    from puhui.huiminbao import Product, example_product_path
+    from puhui.huiminbao.tuning import take_up_for, tune
+
+    product = Product.from_toml(example_product_path())
+    if not _TAKE_UP:  # the bundled take-up, calibrated once for every example
+        _TAKE_UP.append(take_up_for(product)[0])
+    lines = [ln.name for ln in product.lines]
+    rng = np.random.default_rng(seed)
+    seg = np.where(rng.random(n) < 0.3, "preexisting", "healthy")
+    seg[:2] = ["healthy", "preexisting"]
+    pol = pd.DataFrame({"policy_id": [f"M{i}" for i in range(n)], "product": product.code,
+                        "segment": seg, "policy_year": rng.choice([2024, 2025], n),
+                        "exposure": np.round(rng.uniform(0.05, 1.0, n), 2)})
+    has = rng.random((n, len(lines))) < paid
+    who, line = np.nonzero(has)
+    costs = pd.DataFrame({"policy_id": pol["policy_id"].to_numpy()[who],
+                          "benefit_line": np.asarray(lines)[line],
+                          "cost": np.round(rng.lognormal(9.5, 1.3, len(who)), 2)})
+    full = cost_table(pol, costs, lines=lines)
+    zero = ~(full.cost > 0).any(axis=1)
+    key = (full.segment * 2 + (full.year - 2024)) * cells + rng.integers(0, cells, n)
+    groups, at = np.unique(key[zero], return_inverse=True)
+    kept = np.flatnonzero(~zero)
+    first = np.flatnonzero(zero)[np.unique(at, return_index=True)[1]]  # one row per group
+    order = rng.permutation(len(kept) + len(groups))
+    table = CostTable(
+        cost=np.concatenate([full.cost[kept], np.zeros((len(groups), len(lines)))])[order],
+        weight=np.concatenate([full.weight[kept], np.bincount(at, full.weight[zero])])[order],
+        segment=np.concatenate([full.segment[kept], full.segment[first]])[order],
+        year=np.concatenate([full.year[kept], full.year[first]])[order],
+        rows=np.full(len(order), -1), lines=full.lines, segments=full.segments,
+        to_year=full.to_year, trend=full.trend,
+        count=np.concatenate([np.ones(len(kept), np.int64), np.bincount(at)])[order])
+    opts = dict(years=[2024, 2025], deductibles=(5_000, 15_000), ratios=(0.6, 0.9),
+                claim_cv=cv, take_up=_TAKE_UP[0])
+    want = tune(product, pol, costs, groups=None, **opts)[0].table
+    got = tune(product, table, None, **opts)[0].table
+    _same_tuning(got, want)

@@ -76,6 +76,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, ParameterError, Problem
+from ..report.notes import Note
 from .benchmark import _blank, _duplicates, _frame, _unknown_columns
 from .rules import base_rate, filed_rate, premium_adequacy, valuation_day
 
@@ -114,7 +115,9 @@ class CropReview:
     ``adequacy`` one row per cell in force at the valuation date and ``adequacy_total`` one per
     crop (None when no row is in force or the experience has no cover periods); ``structure``
     one row per crop with the credibility structure (K, s², a, the catastrophe threshold) and
-    the pooled variance of the yearly A/E; ``notes`` what the reader must know.
+    the pooled variance of the yearly A/E; ``notes`` what the reader must know, each a
+    :class:`~puhui.report.notes.Note` (the text in the language in force, with its English and
+    Chinese).
     """
 
     table: pd.DataFrame
@@ -217,7 +220,7 @@ class CropReview:
         ax.set_yticks(ypos, names, fontsize=7)
         ax.set_xlabel(label(f"赔款 / 预期赔款 ({self.level:.0%} 置信区间)",
                             f"indemnity / expected at the filed rate ({self.level:.0%} interval)"))
-        ax.set_title(label("费率回溯: 各县实际/预期", "rate review: A/E by county")
+        ax.set_title(label("费率回溯：各县实际/预期", "rate review: A/E by county")
                      + ("" if crop is None else f" — {crop}"))
         ax.legend(fontsize=7, loc="lower right")
         return ax
@@ -434,10 +437,13 @@ def _fit_credibility(cells: pd.DataFrame, year_effect: bool, cat_quantile: float
 
     e = cells
     name = e["crop"].iloc[0] if "crop" in e.columns else "all"
+    name_zh = "全部作物" if name == "all" else name
     weight = e["expected"].to_numpy(float)
     if year_effect and not (e["indemnity"] > 0).any():
-        notes.append(f"{name}: no indemnity in any year, so no year effect to remove; the "
-                     "credibility is fitted on the A/E ratios as they are")
+        notes.append(Note(f"{name}: no indemnity in any year, so no year effect to remove; "
+                          "the credibility is fitted on the A/E ratios as they are.",
+                          f"{name_zh}：各年均无赔款，无年度效应可剔除；信度直接按原始 A/E "
+                          "拟合。"))
         year_effect = False
     if year_effect:
         by_year = e.groupby("year")[["indemnity", "expected"]].sum()
@@ -447,8 +453,11 @@ def _fit_credibility(cells: pd.DataFrame, year_effect: bool, cat_quantile: float
                  / e.groupby("region")["expected"].sum())
         dropped = sorted(int(y) for y in by_year.index[by_year["indemnity"] <= 0])
         if dropped:
-            notes.append(f"{name}: years {dropped} had no indemnity anywhere and carry no "
-                         "county relativity; left out of the credibility fit (kept in the A/E)")
+            notes.append(Note(
+                f"{name}: years {', '.join(map(str, dropped))} had no indemnity anywhere and "
+                "carry no county relativity; left out of the credibility fit (kept in the A/E).",
+                f"{name_zh}：{'、'.join(map(str, dropped))} 年全省均无赔款，不含县间相对水平的"
+                "信息，未纳入信度拟合（仍计入 A/E）。"))
     fit = pd.DataFrame({"region": e["region"], "year": e["year"],
                         "indemnity": e["indemnity"], "liability": weight, "group": e["zone"]})
     fit = fit[fit["liability"] > 0]
@@ -463,8 +472,11 @@ def _fit_credibility(cells: pd.DataFrame, year_effect: bool, cat_quantile: float
                                  "more years)") from None
     for w in caught:
         if "between-contract variance" in str(w.message):
-            notes.append(f"{name}: no between-county variance beyond the noise "
-                         "(Bühlmann–Straub a ≤ 0): Z = 0, every county gets its zone's A/E")
+            notes.append(Note(f"{name}: no between-county variance beyond the noise "
+                              "(Bühlmann–Straub a ≤ 0): Z = 0, every county gets its zone's "
+                              "A/E.",
+                              f"{name_zh}：县间方差未超出随机波动（Bühlmann–Straub a ≤ 0）："
+                              "Z = 0，各县均采用所在风险区的 A/E。"))
         else:                                        # not ours to silence
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     t = cr.table.set_index("region")
@@ -480,8 +492,16 @@ def _fit_credibility(cells: pd.DataFrame, year_effect: bool, cat_quantile: float
         add = pd.DataFrame({"z": 0.0, "group_lcr": comp, "cat_load": cr.cat_load,
                             "pure_rate": comp + cr.cat_load}, index=lost)
         t = pd.concat([t, add]).rename_axis("region")
-        notes.append(f"{name}: counties {list(lost)[:10]} have no year with indemnity in the "
-                     "province: Z = 0, their zone's A/E")
+        shown = [str(c) for c in lost[:10]]
+        more = len(lost) - len(shown)
+        notes.append(Note(
+            f"{name}: {'county' if len(lost) == 1 else 'counties'} {', '.join(shown)}"
+            + (f" and {more} more" if more else "")
+            + (" has no year with indemnity in the province: Z = 0, its zone's A/E."
+               if len(lost) == 1 else
+               " have no year with indemnity in the province: Z = 0, their zone's A/E."),
+            f"{name_zh}：县 {'、'.join(shown)}" + (f" 等 {len(lost)} 个县" if more else "")
+            + " 的经验年份全省均无赔款：Z = 0，采用所在风险区的 A/E。"))
     scale = level.reindex(t.index) if year_effect else 1.0
     out = pd.DataFrame({"z": t["z"], "complement_ae": t["group_lcr"] * scale,
                         "cat_load": t["cat_load"] * scale,
@@ -521,8 +541,11 @@ def _band(subsidised: np.ndarray, when: pd.Timestamp, notes: list):
         r = factor_band_rule(flag, when.date())
         kind = "subsidised" if flag else "other"
         if r is None:
-            notes.append(f"no 费率调整系数 band in force on {when.date()} for {kind} products "
-                         "(银保监规〔2023〕4号 applies from 2023-09-01): factors not bounded")
+            notes.append(Note(
+                f"no 费率调整系数 band in force on {when.date()} for {kind} products "
+                "(银保监规〔2023〕4号 applies from 2023-09-01): factors not bounded.",
+                f"{when.date()} 无适用于{'财政补贴性产品' if flag else '其他产品'}的现行费率调整"
+                "系数区间（银保监规〔2023〕4号自 2023-09-01 起施行）：调整系数不设上下限。"))
             used[kind] = None
             continue
         lo[m], hi[m] = r.value
@@ -636,8 +659,10 @@ def crop_review(experience, filed, *, as_of, zones=None, level: float = 0.95,
                                      f"year after the valuation date {when.date()}",
                                      int(exp["year"].iloc[i])) for i in np.flatnonzero(late)[:200]])
         in_force = np.zeros(len(exp), bool)
-        notes.append("no cover periods (start_date, end_date): every row is taken as a closed "
-                     "year and the 保费不足准备金 test is not made")
+        notes.append(Note("no cover periods (start_date, end_date): every row is taken as a "
+                          "closed year and the 保费不足准备金 test is not made.",
+                          "无保险期间（start_date、end_date）：每行均视为已满期年度，"
+                          "不做保费不足准备金测试。"))
     closed = exp[~in_force].merge(fil, on=keys, how="left")
     if closed.empty:
         raise DataError([Problem("experience", None, None, "no_closed_years",
@@ -725,8 +750,9 @@ def crop_review(experience, filed, *, as_of, zones=None, level: float = 0.95,
     adequacy, total = _adequacy(exp[in_force], fil, table, keys, when, maintenance_expense,
                                 acquisition_cost, notes) if in_force.any() else (None, None)
     if adequacy is None and "start_date" in exp.columns:
-        notes.append(f"no policy in force at {when.date()}: no unexpired risk, no "
-                     "保费不足准备金")
+        notes.append(Note(f"no policy in force at {when.date()}: no unexpired risk, no "
+                          "保费不足准备金.",
+                          f"{when.date()} 无有效保单：无未到期风险，无需提取保费不足准备金。"))
     return CropReview(table, adequacy, total, pd.DataFrame(structure), when.date(),
                       float(level), bool(year_effect), band_rules, tuple(notes))
 
@@ -739,8 +765,10 @@ def _adequacy(rows, fil, table, keys, when, maintenance, acquisition, notes):
         table[[*keys, "indicated_pure_rate"]], on=keys, how="left")
     new = r["indicated_pure_rate"].isna().to_numpy()
     if new.any():
-        notes.append(f"{int(new.sum())} cell(s) in force without closed years: their expected "
-                     "claims use the filed pure rate")
+        n_new = int(new.sum())
+        notes.append(Note(f"{n_new} {'cell' if n_new == 1 else 'cells'} in force without "
+                          "closed years: their expected claims use the filed pure rate.",
+                          f"{n_new} 个有效单元没有已满期年度：其预期赔款按报备纯费率计算。"))
     pure = np.where(new, r["filed_pure_rate"], r["indicated_pure_rate"])
     earned = earned_by_policy(r.assign(exposure=r["liability"]), as_of=when)
     unearned = earned["unearned_premium"].to_numpy(float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..report import Report
 from ..report.labels import language
+from ..report.notes import say
 from .review import CropReview
 
 
@@ -13,8 +14,8 @@ def add_crop_review(rep: Report, res: CropReview, *, prefix: str = "crop_review"
     above 1, the counties by credibility-weighted A/E, the factors that hit the band, the
     保费不足准备金 test, the full cell table (CSV) and the A/E figure of the ``top`` cells by
     credibility-weighted A/E. The prose is in ``rep``'s language (:meth:`puhui.report.Report.tr`:
-    Chinese in a ``lang="zh"`` report, with the same numbers); the free-text ``res.notes`` have
-    no Chinese and are listed in ``rep.untranslated`` when there are any."""
+    Chinese in a ``lang="zh"`` report, with the same numbers), the review's ``res.notes`` too
+    (:class:`~puhui.report.notes.Note`, shown by :func:`~puhui.report.notes.say`)."""
     s = res.summary()
     a = s.attrs
     t = res.table
@@ -41,7 +42,7 @@ def add_crop_review(rep: Report, res: CropReview, *, prefix: str = "crop_review"
         + ("，先剔除全省共同的年度效应" if res.year_effect else "")
         + "）；指示调整系数 = 费率调整系数 × 信度加权 A/E，并截入现行的费率调整系数区间"
         f"（{bands_zh}）。")
-    notes = [rep.tr(n) for n in res.notes]  # free text of crop_review: listed if untranslated
+    notes = [say(rep, n) for n in res.notes]  # each in the report's language
     rep.text(
         f"**{a['above']}** cells have an A/E interval above 1 and {a['below']} below it; with "
         f"every filed rate right about {a['false_positive_expected']:.1f} would lie above by "
@@ -50,7 +51,7 @@ def add_crop_review(rep: Report, res: CropReview, *, prefix: str = "crop_review"
         zh=f"A/E 区间整体高于 1 的单元 **{a['above']}** 个，整体低于 1 的 {a['below']} 个；"
         f"即使报备费率全部恰当，在此置信水平下也约有 {a['false_positive_expected']:.1f} 个"
         f"单元会因随机波动而高于 1。**{a['band_hits']}** 个指示调整系数超出调整区间，"
-        "止于区间边界。" + ("" if not notes else "说明：" + " ".join(notes)))
+        "止于区间边界。" + ("" if not notes else "说明：" + "".join(notes)))
     rep.table(f"{prefix}_structure", res.structure,
               caption="Structure per crop: credibility constant K = s²/a, within and between "
                       "variance, catastrophe threshold (A/E units) and the pooled variance of "

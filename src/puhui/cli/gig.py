@@ -74,7 +74,7 @@ def _run(command: str, title: str, product_path, data_dir, out_dir, options: dic
 
 def run_price(product_path, data_dir, out_dir, *, policy_books=()) -> Path:
     """``puhui price`` of a gig product: premium per order / day / hour on the activity log."""
-    return _run("price", "定价", product_path, data_dir, out_dir,
+    return _run("price", "Pricing (定价)", product_path, data_dir, out_dir,
                 {"policy_books": list(map(str, policy_books))},
                 lambda rep, p, data, **kw: reporting.add_price(rep, p, data["log"], **kw),
                 title_zh="定价")
@@ -82,7 +82,7 @@ def run_price(product_path, data_dir, out_dir, *, policy_books=()) -> Path:
 
 def run_review(product_path, data_dir, out_dir, *, policy_books=()) -> Path:
     """``puhui review`` of a gig product on the activity log and the claims."""
-    return _run("review", "回溯", product_path, data_dir, out_dir,
+    return _run("review", "Experience review (经验回溯)", product_path, data_dir, out_dir,
                 {"policy_books": list(map(str, policy_books))},
                 lambda rep, p, data, **kw: reporting.add_review(rep, p, data["log"],
                                                                 data["claims"], **kw),
@@ -96,7 +96,7 @@ def run_tune(product_path, data_dir, out_dir, *, deductibles=None, payout_ratios
     options = {"deductibles": deductibles, "payout_ratios": payout_ratios,
                "premiums": premiums, "max_premium_per_day": max_premium_per_day,
                "max_prob_loss": max_prob_loss, "policy_books": list(map(str, policy_books))}
-    return _run("tune", "方案调优", product_path, data_dir, out_dir, options,
+    return _run("tune", "Tuning (方案调优)", product_path, data_dir, out_dir, options,
                 lambda rep, p, data, **kw: reporting.add_tuning(
                     rep, p, data["log"], deductibles=deductibles, payout_ratios=payout_ratios,
                     premiums=premiums, max_premium_per_day=max_premium_per_day,

@@ -60,7 +60,7 @@ def run_review(product_path, data_dir, out_dir, *, as_of=None,
         if str(book).endswith(".toml"):
             manifest.add_input(f"policy:{Path(book).stem}", book,
                                relative_to=Path(book).parent)
-    rep = Report(f"精算回溯 — {product.name}", manifest=manifest,
+    rep = Report(f"Actuarial review (精算回溯) — {product.name}", manifest=manifest,
                  title_zh=f"精算回溯 — {product.name}")
     add_review(rep, res)
     return rep.write(os.fspath(out_dir), inputs=inputs)
@@ -88,7 +88,7 @@ def run_tune(product_path, data_dir, out_dir, **options) -> Path:
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
     for name, path in book.paths.items():
         manifest.add_input(name, path, relative_to=Path(data_dir))
-    rep = Report(f"方案调优 — {product.name}", manifest=manifest,
+    rep = Report(f"Tuning (方案调优) — {product.name}", manifest=manifest,
                  title_zh=f"方案调优 — {product.name}")
     add_tuning(rep, ev, choice, constraints, product)
     return rep.write(os.fspath(out_dir), inputs=inputs)
@@ -137,7 +137,7 @@ def run_price(product_path, data_dir, out_dir, *, pricing_year: int | None = Non
     manifest.add_input("product", product_path, relative_to=Path(product_path).parent)
     for name, path in book.paths.items():
         manifest.add_input(name, path, relative_to=Path(data_dir))
-    rep = Report(f"定价 — {product.name}", manifest=manifest,
+    rep = Report(f"Pricing (定价) — {product.name}", manifest=manifest,
                  title_zh=f"定价 — {product.name}")
     add_pricing(rep, res, product, calibration=calibration, take_up_note=note)
     folder = rep.write(os.fspath(out_dir), inputs=inputs)

@@ -172,6 +172,13 @@ class CostTable:
         Year the costs were trended to (None without policy years).
     trend : float
         Medical trend per year used.
+    count : ndarray of int64, shape (n,), or None
+        Number of member-year rows of the policies each row stands for (条数): 1 for an
+        ordinary row, ``c`` for a *count row* — ``c`` member-years of one segment and year
+        without any cost merged into one row of cost 0 and weight their Σ exposure
+        (:func:`puhui.experience.scale.member_cost_table`). None: every row is one member-year.
+        Tuning's member law counts rows (``Σ count``) besides weighting them by exposure
+        (:class:`MemberCosts`).
     """
 
     cost: np.ndarray
@@ -183,6 +190,30 @@ class CostTable:
     segments: tuple[str, ...]
     to_year: int | None
     trend: float
+    count: np.ndarray | None = None
+
+    def counts(self) -> np.ndarray:
+        """The rows' counts as int64 (all 1 when :attr:`count` is None)."""
+        if self.count is None:
+            return np.ones(len(self.weight), dtype=np.int64)
+        return np.asarray(self.count, dtype=np.int64)
+
+
+def _counts(counts, n: int) -> np.ndarray | None:
+    """Row counts as float (exact: whole numbers), checked: one whole number ≥ 1 per row."""
+    if counts is None:
+        return None
+    c = np.asarray(counts)
+    try:
+        c = c.astype(float)
+    except (TypeError, ValueError):
+        raise ParameterError("counts: need one whole number ≥ 1 per row (member-years the "
+                             "row stands for)") from None
+    if c.shape != (n,) or np.any(~np.isfinite(c) | (c < 1) | (c != np.round(c))) \
+            or np.any(c > 2.0**53):
+        raise ParameterError(f"counts: need one whole number ≥ 1 per row ({n} rows; the "
+                             f"member-years each row stands for), got shape {c.shape}")
+    return c
 
 
 def segment_weights(values, name: str, segments) -> dict[str, float]:
@@ -383,6 +414,23 @@ class MemberCosts:
     segments : sequence of str, optional
         The segments, in order — those the product defines (``product.segments``); a segment
         with no row has 0 member-years. Default: the segments found in ``segment``, sorted.
+    counts : array_like of int, length n, optional
+        Number of member-year rows each row stands for (条数; default 1 each): a row of count
+        ``c`` is ``c`` members with the same costs whose exposures add up to its weight — e.g.
+        the member-years without any cost of one segment × year merged into one row
+        (:func:`puhui.experience.scale.member_cost_table`). Whole numbers ``≥ 1``.
+
+    Notes
+    -----
+    Tuning reads the experience as members (:mod:`puhui.tuning.evaluate`): the law of a
+    member's cost counts each row ``count`` times, the exposure weights the member-years.
+    With ``n_i`` the count and ``w_i`` the exposure of row ``i`` (of a segment):
+
+    * member law: ``P(X = x) = Σ_{i: x_i = x} n_i / Σ_i n_i``;
+    * mean exposure per member ``m = Σ_i w_i / Σ_i n_i``;
+
+    so a table with count rows gives the figures of its expanded rows (each row repeated
+    ``n_i`` times, exposures any split of ``w_i``) exactly.
 
     Examples
     --------
@@ -393,10 +441,17 @@ class MemberCosts:
     >>> MemberCosts([[0.0]], lines=["a"], segment=["healthy"],
     ...             segments=("healthy", "preexisting", "elderly")).members()
     {'healthy': 1.0, 'preexisting': 0.0, 'elderly': 0.0}
+
+    Nine members without a cost (8.5 member-years) as one count row:
+
+    >>> mc = MemberCosts([[0.0], [2_000.0]], lines=["a"], segment=["healthy", "healthy"],
+    ...                  weights=[8.5, 1.0], counts=[9, 1])
+    >>> mc.members(), mc.counts("healthy").tolist()
+    ({'healthy': 9.5}, [9.0, 1.0])
     """
 
     def __init__(self, costs, lines: Sequence[str] | None = None, segment=None, weights=None,
-                 *, segments: Sequence[str] | None = None):
+                 *, segments: Sequence[str] | None = None, counts=None):
         if isinstance(costs, pd.DataFrame):
             lines = tuple(costs.columns) if lines is None else tuple(lines)
             x = costs.to_numpy(dtype=float)
@@ -423,15 +478,20 @@ class MemberCosts:
         w = np.ones(x.shape[0]) if weights is None else np.asarray(weights, dtype=float)
         if w.shape != (x.shape[0],) or np.any(~np.isfinite(w) | (w < 0)):
             raise ParameterError("weights: need one finite weight ≥ 0 per member-year")
-        self._setup(x, codes, segs, w, source=("segment", None, np.arange(1, x.shape[0] + 1)))
+        self._setup(x, codes, segs, w, source=("segment", None, np.arange(1, x.shape[0] + 1)),
+                    counts=_counts(counts, x.shape[0]))
 
-    def _setup(self, x, codes, segments, w, *, source) -> None:
+    def _setup(self, x, codes, segments, w, *, source, counts=None) -> None:
         self._segments = tuple(segments)
         self._x = {s: np.ascontiguousarray(x[codes == k]) for k, s in enumerate(segments)}
         self._w = {s: w[codes == k] for k, s in enumerate(segments)}
+        self._n = None if counts is None else {s: counts[codes == k]
+                                               for k, s in enumerate(segments)}
         table, column, rows = source
+        # a row of a table read in chunks (or a count row) has no position: rows −1 → 0
         self._first_row = {s: (table, column, int(rows[np.argmax(codes == k)]))
-                           for k, s in enumerate(segments) if np.any(codes == k)}
+                           for k, s in enumerate(segments)
+                           if np.any(codes == k) and rows[np.argmax(codes == k)] >= 1}
         self._laws: dict[tuple[str, str], Empirical] = {}
 
     @classmethod
@@ -469,11 +529,33 @@ class MemberCosts:
         """
         t = cost_table(policies, costs, lines=lines, segments=segments, years=policy_year,
                        trend=trend, to_year=to_year, owner=owner)
-        if t.cost.shape[0] == 0:
+        return cls.from_table(t)
+
+    @classmethod
+    def from_table(cls, table: CostTable) -> MemberCosts:
+        """The member costs of a :class:`CostTable` — of :func:`cost_table`, or a weighted one
+        with count rows (:func:`puhui.experience.scale.member_cost_table`; its
+        :attr:`CostTable.count` become the rows' counts). Errors name the rows of the
+        ``policies`` table (a count row has none).
+
+        >>> import pandas as pd
+        >>> t = cost_table(pd.DataFrame({"policy_id": ["a", "b"], "segment": ["x", "x"]}),
+        ...                pd.DataFrame({"policy_id": ["a"], "benefit_line": ["l"],
+        ...                              "cost": [10.0]}))
+        >>> MemberCosts.from_table(t)
+        MemberCosts(lines=['l'], x=2 member-years)
+        """
+        if not isinstance(table, CostTable):
+            raise ParameterError(f"expected a CostTable, got {type(table).__name__}")
+        if table.cost.shape[0] == 0:
             raise ParameterError("policies: no member-years")
         out = cls.__new__(cls)
-        out.lines = t.lines
-        out._setup(t.cost, t.segment, t.segments, t.weight, source=("policies", "segment", t.rows + 1))
+        out.lines = table.lines
+        counts = None
+        if table.count is not None:
+            counts = _counts(table.count, table.cost.shape[0])
+        out._setup(table.cost, table.segment, table.segments, table.weight,
+                   source=("policies", "segment", table.rows + 1), counts=counts)
         return out
 
     # -- access ---------------------------------------------------------------------------------
@@ -502,6 +584,12 @@ class MemberCosts:
         """``(costs (n_s, lines), weights (n_s,))`` of one segment (read-only)."""
         s = self._segment(segment)
         return self._x[s], self._w[s]
+
+    def counts(self, segment: str) -> np.ndarray:
+        """Number of member-year rows each row of ``segment`` stands for, as float (all 1
+        without ``counts``); aligned with :meth:`matrix`."""
+        s = self._segment(segment)
+        return np.ones(len(self._w[s])) if self._n is None else self._n[s]
 
     def law(self, line: str, segment: str) -> Empirical:
         """Empirical law of the annual cost on ``line`` for members of ``segment``, zeros

@@ -153,7 +153,8 @@ class MemberCostAggregation(Aggregation):
         whole = CostTable(cost=np.concatenate([t.cost for t in tables]),
                           weight=np.concatenate([t.weight for t in tables]), segment=seg,
                           year=year, rows=np.full(sum(len(t.weight) for t in tables), -1),
-                          lines=self.lines, segments=segments, to_year=None, trend=0.0)
+                          lines=self.lines, segments=segments, to_year=None, trend=0.0,
+                          count=np.concatenate([t.counts() for t in tables]))
         out = _compact(whole)
         g = check_trend(self.trend)
         target = self.to_year
@@ -174,17 +175,19 @@ def _missing(columns, table="costs"):
 
 def _compact(ct: CostTable) -> CostTable:
     """``ct`` with its rows of no cost on any line merged into one row per segment × year
-    (cost 0, weight their Σ weight, ``rows`` −1), after the rows with a cost (in their order).
-    Segments × years without such rows get none."""
+    (cost 0, weight their Σ weight, ``count`` their Σ count, ``rows`` −1), after the rows with
+    a cost (in their order). Segments × years without such rows get none."""
     zero = ~(ct.cost > 0).any(axis=1)
     if not zero.any():
-        return ct
+        return ct if ct.count is not None else replace(ct, count=ct.counts())
     year = ct.year if ct.year is not None else np.zeros(len(ct.weight), np.int64)
     y0 = int(year.min()) if len(year) else 0
     span = int(year.max()) - y0 + 1 if len(year) else 1
     cell = ct.segment[zero].astype(np.int64) * span + (year[zero] - y0)
     size = len(ct.segments) * span
     w = np.bincount(cell, weights=ct.weight[zero], minlength=size)
+    counts = ct.counts()
+    n = np.bincount(cell, weights=counts[zero], minlength=size)  # exact: whole numbers < 2^53
     present = np.bincount(cell, minlength=size) > 0
     cells = np.flatnonzero(present)
     keep = ~zero
@@ -194,7 +197,8 @@ def _compact(ct: CostTable) -> CostTable:
         segment=np.concatenate([ct.segment[keep], cells // span]).astype(ct.segment.dtype),
         year=None if ct.year is None else np.concatenate([ct.year[keep], cells % span + y0]),
         rows=np.concatenate([ct.rows[keep], np.full(len(cells), -1)]),
-        lines=ct.lines, segments=ct.segments, to_year=ct.to_year, trend=ct.trend)
+        lines=ct.lines, segments=ct.segments, to_year=ct.to_year, trend=ct.trend,
+        count=np.concatenate([counts[keep], n[present].astype(np.int64)]))
 
 
 def member_cost_table(policies, costs: pd.DataFrame, *, lines=None, years=None,
@@ -207,7 +211,8 @@ def member_cost_table(policies, costs: pd.DataFrame, *, lines=None, years=None,
     ``table`` is a :class:`~puhui.experience.member_costs.CostTable`: first every member-year
     with a cost on some line (its costs trended to ``to_year`` as
     :func:`~puhui.experience.member_costs.cost_table` trends them), then one row per segment ×
-    policy year of the member-years without any cost (cost 0, weight Σ exposure, ``rows`` −1).
+    policy year of the member-years without any cost (cost 0, weight Σ exposure, ``count`` the
+    number of member-years merged, ``rows`` −1).
     Weighted, it is the table ``cost_table`` gives for the whole book (tests/test_scale.py);
     its ``rows`` are −1 (positions in a file read in chunks are not kept).
 

@@ -248,31 +248,51 @@ def table_for_product(product: Product, table, *, pricing_year: int | None = Non
     if unknown:
         raise ParameterError(f"the cost table has segment(s) {unknown} that are not segments "
                              f"of product {product.code}: {list(product.segments)}")
-    keep = np.ones(len(table.weight), bool)
+    keep = slice(None)  # every row: the table's arrays are shared, not copied (national size)
     if years is not None:
         wanted = np.atleast_1d(np.asarray(years, dtype=np.int64))
-        keep = np.isin(table.year, wanted)
-        if not keep.any():
+        inside = np.isin(table.year, wanted)
+        if not inside.any():
             raise ParameterError(f"years: no member-years in the policy years {list(wanted)}")
-    cost = table.cost[keep][:, [table.lines.index(n) for n in names]]
+        if not inside.all():
+            keep = inside
+    order = [table.lines.index(n) for n in names]
+    cost = table.cost[keep]
+    if order != list(range(len(order))):
+        cost = cost[:, order]
     year = table.year[keep]
     g = check_trend(product.medical_trend if trend is None else trend)
     to_year = int(year.max()) + 1 if pricing_year is None else int(pricing_year)
     if g != table.trend or to_year != table.to_year:  # undo the table's trend, apply this one
-        cost = trended(cost, year, g, to_year) / (
-            (1.0 + table.trend) ** (table.to_year - year))[:, None]
+        cost = trended(cost, year, g, to_year)  # a new array: divided in place
+        cost /= ((1.0 + table.trend) ** (table.to_year - year))[:, None]
     seg = np.array([product.segments.index(s) for s in table.segments], dtype=np.int64)
-    return replace(table, cost=cost, weight=table.weight[keep],
-                   segment=seg[table.segment[keep]], year=year, rows=table.rows[keep],
-                   lines=tuple(names), segments=tuple(product.segments), to_year=to_year,
-                   trend=g)
+    segment = table.segment[keep]
+    if not np.array_equal(seg, np.arange(len(seg))):
+        segment = seg[segment]
+    return replace(table, cost=cost, weight=table.weight[keep], segment=segment, year=year,
+                   rows=table.rows[keep], lines=tuple(names),
+                   segments=tuple(product.segments), to_year=to_year, trend=g,
+                   count=None if table.count is None else table.count[keep])
 
 
 def payouts_from_table(product: Product, table, *, pricing_year: int | None = None,
                        trend: float | None = None, years: Sequence[int] | None = None,
                        bands=None) -> MemberPayouts:
     """:func:`member_payouts` of a weighted cost table (:func:`table_for_product`): the same
-    payouts row by row, each row standing for its weight in member-years."""
+    payouts row by row, each row standing for its weight in member-years.
+
+    Pricing adds each row's payout once (``Σ pay / Σ w``), so a row that stands for several
+    members (``count > 1``) must have no cost — the count rows of
+    :func:`puhui.experience.scale.member_cost_table` have none; another is refused.
+    """
     t = table_for_product(product, table, pricing_year=pricing_year, trend=trend, years=years,
                           bands=bands)
+    if t.count is not None:
+        bad = (np.asarray(t.count) > 1) & (t.cost > 0).any(axis=1)
+        if bad.any():
+            raise ParameterError(f"the cost table has {int(bad.sum())} row(s) standing for "
+                                 "several member-years (count > 1) with a cost: pricing adds "
+                                 "each row's payout once; expand them into one row per "
+                                 "member-year (only rows without any cost may be counts)")
     return _payouts(product, t, np.zeros(len(t.weight), dtype=np.int64), ("all",))

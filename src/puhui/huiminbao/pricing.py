@@ -46,7 +46,6 @@ from puhui.credibility.limited_fluctuation import full_credibility_standard, par
 from puhui.errors import ParameterError
 from puhui.experience.member_costs import CostTable
 from puhui.huiminbao.member_payouts import member_payouts, payouts_from_table
-from puhui.huiminbao.notes import Note
 from puhui.huiminbao.pricing_result import PricingResult
 from puhui.huiminbao.product import Product
 from puhui.losses.aggregate_dist import ApproxAggregate
@@ -55,6 +54,7 @@ from puhui.pricing.loading import BASES, gross_premium, risk_margin
 from puhui.pricing.portfolio import experience_aggregate, model_aggregate
 from puhui.ratios.definitions import expected_combined_ratio
 from puhui.ratios.exceedance import exceedance_probability
+from puhui.report.notes import Note
 
 __all__ = ["BookWarning", "book_credibility", "book_mismatches", "price_from_experience",
            "price_from_model"]
@@ -102,7 +102,7 @@ def book_mismatches(product: Product, policies: pd.DataFrame) -> list[str]:
     """How the book's member-years differ from the product file: product codes other than
     ``product.code``, and regions other than ``product.region`` (when the file names one); each
     as one sentence naming both, with the number of member-years (a
-    :class:`~puhui.huiminbao.notes.Note`: English and Chinese).
+    :class:`~puhui.report.notes.Note`: English and Chinese).
 
     >>> from puhui.huiminbao import Product, example_product_path
     >>> book = pd.DataFrame({"product": ["HMB-XC", "HMB-SZ"], "region": ["Xincheng", "苏州"]})

@@ -20,13 +20,13 @@ import functools
 import warnings
 
 from puhui.errors import ParameterError
-from puhui.huiminbao.notes import Note, say
 from puhui.huiminbao.pricing import BookWarning
 from puhui.huiminbao.pricing_result import PricingResult
 from puhui.huiminbao.product import Product, example_product_path
 from puhui.pricing.participation import equilibrium_price, spiral
 from puhui.pricing.participation_calibration import Calibration, default_scenario
 from puhui.report import Report
+from puhui.report.notes import Note, say
 
 __all__ = ["scenario_for", "add_pricing", "is_example_product", "take_up_scenario",
            "SHAPE_KEYS"]
@@ -56,7 +56,7 @@ def is_example_product(product: Product) -> bool:
 
 def example_take_up_note(product: Product) -> Note:
     """Why the participation scenario is left out for a product other than the bundled
-    example (the report's sentence, a :class:`~puhui.huiminbao.notes.Note`: English and
+    example (the report's sentence, a :class:`~puhui.report.notes.Note`: English and
     Chinese)."""
     keys = "=, ".join(SHAPE_KEYS)
     return Note(

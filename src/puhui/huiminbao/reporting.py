@@ -7,7 +7,7 @@ standard error is missing where it is), 损益核算 by policy year on the regul
 
 Every heading, sentence and caption is written in English and in Chinese: a ``lang="zh"``
 report (``puhui review --lang zh``) shows the Chinese, with the same numbers. The review's notes
-(:class:`puhui.huiminbao.notes.Note`) carry their own Chinese and the section they belong to.
+(:class:`puhui.report.notes.Note`) carry their own Chinese and the section they belong to.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import pandas as pd
 from ..plots import new_axes
 from ..report import Report
 from ..report.labels import lookup, tr
-from .notes import Note, say
+from ..report.notes import Note, say
 from .review import ReviewResult
 
-#: The report sections a review note can belong to (:attr:`puhui.huiminbao.notes.Note.section`;
+#: The report sections a review note can belong to (:attr:`puhui.report.notes.Note.section`;
 #: a note that is not a Note, or names another section, goes to the introduction).
 NOTE_SECTIONS = ("intro", "ibnr", "ratios", "indication")
 
@@ -40,7 +40,7 @@ def _notes(res: ReviewResult) -> dict[str, list[Note | str]]:
 
 def _joined(notes, rep: Report | None = None) -> tuple[str, str]:
     """Notes as one paragraph: (English, Chinese). A note without Chinese (not a
-    :class:`~puhui.huiminbao.notes.Note`) stays English, and ``rep`` lists it as untranslated."""
+    :class:`~puhui.report.notes.Note`) stays English, and ``rep`` lists it as untranslated."""
     return (" ".join(getattr(n, "en", n) for n in notes),
             "".join(getattr(n, "zh", n) if rep is None else say(rep, n) for n in notes))
 
@@ -146,18 +146,32 @@ def add_review(rep: Report, res: ReviewResult, *, prefix: str = "review") -> Non
     rep.heading("Indication for the next policy year (费率与责任调整)", level=3,
                 zh="下一保单年度的费率与责任调整指示")
     _text(rep, notes["indication"])
+    zh = rep.lang == "zh"  # the tables' text cells: their Chinese columns in a zh report
     if res.indication_table is not None:
         t = res.indication_table
-        rep.table(f"{prefix}_indication",
-                  t.assign(shown=[_shown(i, v) for i, v in zip(t["item"], t["value"],
-                                                                strict=True)])
-                  [["item", "value", "shown", "basis"]], floatfmt=",.6g",
+        t = t.assign(shown=[_shown(i, v) for i, v in zip(t["item"], t["value"], strict=True)])
+        t = t[["item", "value", "shown", "basis",
+               *(c for c in ("item_zh", "basis_zh") if c in t.columns)]]
+        # the rows' quantities (85.20% for a ratio) follow the English item in either language
+        view = ({"columns": {"item_zh": "item", "value": "value", "shown": "shown",
+                             "basis_zh": "basis"}, "row_key": "item"}
+                if zh and "item_zh" in t.columns
+                else {"columns": {"item": "item", "value": "value", "shown": "shown",
+                                  "basis": "basis"}})
+        rep.table(f"{prefix}_indication", t, floatfmt=",.6g", **view,
                   caption="Rate indication (loss-ratio method, puhui.experience."
                           "rate_indication) and the benefit change at the current price",
                   caption_zh="费率指示（赔付率法，puhui.experience.rate_indication）及现行价格"
                              "下的责任调整幅度")
     if res.benefit_levers is not None:
-        rep.table(f"{prefix}_benefit_levers", res.benefit_levers,
+        lev = res.benefit_levers
+        names = ["lever", "parameter", "design", "expected_payout", "share_paid"]
+        shown = {c: c for c in names}
+        if zh and {"lever_zh", "design_zh"} <= set(lev.columns):
+            # "方案", not the registry's "design" (方案号, a grid's design number)
+            shown = {**{"lever_zh": "lever", "parameter": "parameter", "design_zh": "方案"},
+                     **{c: c for c in names[3:]}}
+        rep.table(f"{prefix}_benefit_levers", lev, columns=shown,
                   caption="Designs that carry the benefit change at the current price "
                           "(expected payout per member, trended member costs)",
                   caption_zh="在现行价格下实现该责任调整的方案（人均期望赔付，基于经趋势调整的"

@@ -41,9 +41,9 @@ from ..experience.ibnr import ReserveResult, bornhuetter_ferguson, chain_ladder
 from ..experience.indication import Indication, rate_indication
 from ..experience.triangles import triangle
 from ..ratios import combined_ratio, underwriting_year_ratios
+from ..report.notes import Note
 from .cells import allocate_ibnr, experience_cells
 from .folder import check_product
-from .notes import Note
 from .product import Product
 
 DIMENSIONS = {"policy_year": ("policy_year",), "segment": ("segment",),
@@ -73,10 +73,12 @@ class ReviewResult:
     (``bf_apriori``), with ``apriori_credibility`` the Z of its update. ``ratios`` holds the
     损益核算 of each year on the regulatory definitions, with ``expenses`` = ``"actual"`` or
     ``"assumed"``; ``statement`` the income-statement lines they come from. Each of
-    ``notes`` is a :class:`~puhui.huiminbao.notes.Note`: the text in the language in force,
+    ``notes`` is a :class:`~puhui.report.notes.Note`: the text in the language in force,
     with its English, its Chinese and the report section it belongs to. ``indication`` is the
     rate and benefit indication for the next policy year (None where it cannot be made, with a
-    note), ``benefit_levers`` the designs that carry the benefit change (needs member costs),
+    note) and ``indication_table`` its lines (``item``, ``value``, ``basis``; ``item_zh`` and
+    ``basis_zh`` the same item and basis in Chinese), ``benefit_levers`` the designs that carry
+    the benefit change (needs member costs; ``lever_zh`` and ``design_zh`` in Chinese),
     ``rule_check`` the rulebooks' verdict on them.
     """
 
@@ -592,9 +594,11 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
     latest = pol[pol["policy_year"] == y]
     if product.flat_price is not None:
         price, price_text = float(product.flat_price), "the product file's flat price"
+        price_zh = "产品文件的统一价格"
     else:
         price = float(np.mean(product.price(latest["age"].to_numpy(float) + 1)))
         price_text = f"the product file's age-band prices on the {y} members one year older"
+        price_zh = f"产品文件的分年龄段价格，按 {y} 年度参保人年龄加一岁计算"
     nxt = None
     if costs is not None:
         from .member_payouts import member_payouts
@@ -605,9 +609,11 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
         lam = float(_pay(nxt.cost, *terms).sum()) / base if base > 0 else 1.0 + g
         trend_text = (f"medical trend {g:.1%} on the member costs before the 起付线: payouts "
                       f"× {lam:.4f}")
+        trend_zh = f"医疗费用趋势 {g:.1%} 作用于扣除起付线前的参保人医疗费用：赔付 × {lam:.4f}"
     else:
         lam = 1.0 + g
         trend_text = f"medical trend {g:.1%} on the claims"
+        trend_zh = f"医疗费用趋势 {g:.1%} 直接作用于赔款"
         notes.append(Note(
             f"Indication: the medical trend {g:.1%} is applied to the claims as they are; with "
             "a 起付线 payouts grow faster than costs — give the member costs (costs table) to "
@@ -622,10 +628,12 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
         row = expenses.set_index("policy_year").loc[y]
         v = float(sum(row[c] for c in EXPENSE_LINES)) / float(prem.loc[y, "earned_premium"])
         f, exp_text = 0.0, f"actual expense ratio of {y} (gross of reinsurance)"
+        exp_zh = f"{y} 年度实际费用率（再保前）"
     else:
         v = product.expenses.variable_rate
         f = product.expenses.per_member / price
         exp_text = "the product file's assumed expenses (not actual)"
+        exp_zh = "产品文件的费用假设（非实际数）"
     cap = _policy_cap(policy_books)
     try:
         ind = rate_indication(experience, target_combined_ratio=product.target_combined_ratio,
@@ -636,26 +644,41 @@ def _indication(product, pol, premium, ibnr, ae, expenses, costs, policy_books, 
                           f"无法给出 {y + 1} 年度的费率指示：{err}", section="indication"))
         return None, None, None, None, notes
     new_price = price * (1 + ind.change)
-    rows = [
-        ("experience year", y, "the latest policy year"),
-        ("ultimate claims per member-year (元)", ult / exposure, "reported + IBNR"),
-        ("trend factor to " + str(y + 1), lam, trend_text),
-        ("current price (元)", price, price_text),
-        ("experience loss ratio L_exp", experience, "claims per member × trend / price"),
-        ("credibility Z", z, f"A/E credibility of {y}'s claims"),
-        ("complement loss ratio", ind.complement_loss_ratio, "no change: T − v − f"),
-        ("projected loss ratio L", ind.projected_loss_ratio, "Z·L_exp + (1 − Z)·complement"),
-        ("variable expense ratio v", v, exp_text),
-        ("fixed expense ratio f", f, "per-member expenses / price"),
-        ("target combined ratio T", ind.target_combined_ratio, "the product file's"),
-        ("indicated rate change", ind.indicated_change, "(L + f)/(T − v) − 1"),
-        ("adopted rate change", ind.change, ind.rule if ind.clipped else "as indicated"),
-        (f"price {y + 1} (元)", new_price, "current × (1 + adopted change)"),
-        ("projected combined ratio", ind.projected_combined_ratio, "at the adopted change"),
+    # the clipping rule: the company cap (a rate_change rule of a policy book) as applied
+    rule_zh = ind.rule if cap is None else f"{cap.id}：调整幅度 {cap.limit_text}"
+    rows = [  # item, value, basis; the item and the basis in Chinese
+        ("experience year", y, "the latest policy year", "经验年度", "最近一个保单年度"),
+        ("ultimate claims per member-year (元)", ult / exposure, "reported + IBNR",
+         "每人年最终赔款（元）", "已报告赔款 + IBNR"),
+        ("trend factor to " + str(y + 1), lam, trend_text, f"至 {y + 1} 年度的趋势因子",
+         trend_zh),
+        ("current price (元)", price, price_text, "现行价格（元）", price_zh),
+        ("experience loss ratio L_exp", experience, "claims per member × trend / price",
+         "经验赔付率 L_exp", "人均赔款 × 趋势因子 / 价格"),
+        ("credibility Z", z, f"A/E credibility of {y}'s claims", "可信度 Z",
+         f"{y} 年度赔款 A/E 的可信度"),
+        ("complement loss ratio", ind.complement_loss_ratio, "no change: T − v − f",
+         "信度补项赔付率", "维持现行费率：T − v − f"),
+        ("projected loss ratio L", ind.projected_loss_ratio, "Z·L_exp + (1 − Z)·complement",
+         "预测赔付率 L", "Z·L_exp + (1 − Z)·信度补项"),
+        ("variable expense ratio v", v, exp_text, "变动费用率 v", exp_zh),
+        ("fixed expense ratio f", f, "per-member expenses / price", "固定费用率 f",
+         "人均固定费用 / 价格"),
+        ("target combined ratio T", ind.target_combined_ratio, "the product file's",
+         "目标综合成本率 T", "产品文件设定"),
+        ("indicated rate change", ind.indicated_change, "(L + f)/(T − v) − 1",
+         "指示费率调整幅度", "(L + f)/(T − v) − 1"),
+        ("adopted rate change", ind.change, ind.rule if ind.clipped else "as indicated",
+         "采用的费率调整幅度", rule_zh if ind.clipped else "同指示值"),
+        (f"price {y + 1} (元)", new_price, "current × (1 + adopted change)",
+         f"{y + 1} 年度价格（元）", "现行价格 × (1 + 采用的调整幅度)"),
+        ("projected combined ratio", ind.projected_combined_ratio, "at the adopted change",
+         "预测综合成本率", "按采用的调整幅度"),
         ("benefit change at the current price", ind.benefit_change,
-         "(T − v − f)/L − 1: change of the expected claims per member"),
+         "(T − v − f)/L − 1: change of the expected claims per member",
+         "现行价格下的责任调整幅度", "(T − v − f)/L − 1：人均期望赔款的变动"),
     ]
-    table = pd.DataFrame(rows, columns=["item", "value", "basis"])
+    table = pd.DataFrame(rows, columns=["item", "value", "basis", "item_zh", "basis_zh"])
     levers = None
     if nxt is not None and np.isfinite(ind.benefit_change):
         levers = _benefit_levers(product, nxt, ind.benefit_change)
@@ -718,21 +741,25 @@ def _benefit_levers(product, mp, change: float) -> pd.DataFrame:
     current, paid_now = mean_pay()
     target = (1.0 + change) * current
     rows = [{"lever": "current design", "parameter": 0.0, "design": "as filed",
-             "expected_payout": current, "share_paid": paid_now}]
+             "expected_payout": current, "share_paid": paid_now,
+             "lever_zh": "现行方案", "design_zh": "按报备方案"}]
+    by_ratio = ("赔付比例 × s, every line and segment", "赔付比例 × s（所有责任、所有人群）")
+    by_deductible = ("起付线 + Δ 元 on the lines with one", "起付线 + Δ 元（设有起付线的责任）")
     s_max = 1.0 / float(r.min()) if r.min() > 0 else 1.0
     lo, hi = mean_pay(0.0)[0] - target, mean_pay(s_max)[0] - target
     if lo <= 0 <= hi:
         s = brentq(lambda k: mean_pay(k)[0] - target, 0.0, s_max, xtol=1e-10)
-        text = "; ".join(f"{ln} " + "/".join(f"{min(t.payout_ratio * s, 1):.0%}"
-                                              for t in (row[j] for row in terms))
-                         for j, ln in enumerate(mp.lines))
-        rows.append({"lever": "赔付比例 × s, every line and segment", "parameter": s,
-                     "design": text, "expected_payout": mean_pay(s)[0],
-                     "share_paid": mean_pay(s)[1]})
+        parts = [f"{ln} " + "/".join(f"{min(t.payout_ratio * s, 1):.0%}"
+                                     for t in (row[j] for row in terms))
+                 for j, ln in enumerate(mp.lines)]
+        rows.append({"lever": by_ratio[0], "parameter": s, "design": "; ".join(parts),
+                     "expected_payout": mean_pay(s)[0], "share_paid": mean_pay(s)[1],
+                     "lever_zh": by_ratio[1], "design_zh": "；".join(parts)})
     else:
-        rows.append({"lever": "赔付比例 × s, every line and segment", "parameter": np.nan,
+        rows.append({"lever": by_ratio[0], "parameter": np.nan,
                      "design": "out of reach (赔付比例 ≤ 100%)", "expected_payout": np.nan,
-                     "share_paid": np.nan})
+                     "share_paid": np.nan, "lever_zh": by_ratio[1],
+                     "design_zh": "无法实现（赔付比例 ≤ 100%）"})
     has = (np.array([[t.deductible for t in row] for row in terms]) > 0).any(axis=0)
     if has.any():
         floor = -float(min(t.deductible for row in terms for j, t in enumerate(row)
@@ -744,15 +771,17 @@ def _benefit_levers(product, mp, change: float) -> pd.DataFrame:
         if f_hi <= 0 <= f_lo:
             delta = brentq(lambda k: mean_pay(shift=k, lines=mask)[0] - target, floor, top,
                            xtol=1e-6)
-            text = "; ".join(f"{ln} " + "/".join(f"{max(t.deductible + delta, 0):,.0f}"
-                                                  for t in (row[j] for row in terms))
-                             for j, ln in enumerate(mp.lines) if has[j])
-            rows.append({"lever": "起付线 + Δ 元 on the lines with one", "parameter": delta,
-                         "design": text, "expected_payout": mean_pay(shift=delta,
-                                                                     lines=mask)[0],
-                         "share_paid": mean_pay(shift=delta, lines=mask)[1]})
+            parts = [f"{ln} " + "/".join(f"{max(t.deductible + delta, 0):,.0f}"
+                                         for t in (row[j] for row in terms))
+                     for j, ln in enumerate(mp.lines) if has[j]]
+            rows.append({"lever": by_deductible[0], "parameter": delta,
+                         "design": "; ".join(parts),
+                         "expected_payout": mean_pay(shift=delta, lines=mask)[0],
+                         "share_paid": mean_pay(shift=delta, lines=mask)[1],
+                         "lever_zh": by_deductible[1], "design_zh": "；".join(parts)})
         else:
-            rows.append({"lever": "起付线 + Δ 元 on the lines with one", "parameter": np.nan,
+            rows.append({"lever": by_deductible[0], "parameter": np.nan,
                          "design": "out of reach", "expected_payout": np.nan,
-                         "share_paid": np.nan})
+                         "share_paid": np.nan, "lever_zh": by_deductible[1],
+                         "design_zh": "无法实现"})
     return pd.DataFrame(rows)

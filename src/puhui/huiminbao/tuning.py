@@ -20,9 +20,9 @@ import pandas as pd
 from ..errors import ParameterError
 from ..report import Report
 from ..report.labels import QUALIFIERS, lookup
+from ..report.notes import Note, say
 from ..tuning.optimise import DEFAULT_OBJECTIVE
 from .folder import check_product, check_years
-from .notes import Note, say
 from .product import Product
 
 __all__ = ["DEFAULT_AGE_BANDS", "DEFAULT_DEDUCTIBLES", "DEFAULT_OBJECTIVE", "DEFAULT_RATIOS",
@@ -77,7 +77,7 @@ def price_option(values):
 def take_up_for(product: Product, *, participation: float = 0.15,
                 example_take_up: bool = False):
     """The participation scenario tuning uses for ``product``, and a sentence saying which (a
-    :class:`~puhui.huiminbao.notes.Note`: English and Chinese).
+    :class:`~puhui.report.notes.Note`: English and Chinese).
 
     The bundled example's take-up (three frailty classes, their renewal after a price rise,
     calibrated by :func:`puhui.pricing.participation_calibration.default_scenario`), anchored to
@@ -168,6 +168,31 @@ def _groups(product: Product, pol: pd.DataFrame, table, groups):
     return out or None, ({k: v for k, v in prices.items() if k in out} or None)
 
 
+def _weighted_costs(product: Product, table, costs, *, years, trend, to_year, groups):
+    """``(member_costs, years, trend)`` of a weighted cost table put on the product
+    (:func:`~puhui.huiminbao.member_payouts.table_for_product`; ``years`` default the latest
+    policy year of the table, checked against its years), its count rows counting as their
+    members (:meth:`puhui.experience.member_costs.MemberCosts.from_table`)."""
+    from ..experience.member_costs import MemberCosts
+    from .member_payouts import table_for_product
+
+    if costs is not None:
+        raise ParameterError("costs: give the policies and costs, or a cost table alone "
+                             "(costs=None)")
+    if groups not in (None, "auto"):
+        raise ParameterError("groups: a weighted cost table has no policy columns (ages, "
+                             f"{', '.join(GROUP_COLUMNS)}); fairness groups need the policies "
+                             "and costs")
+    if table.year is None:
+        raise ParameterError("the cost table has no policy years (policy_year)")
+    have = pd.DataFrame({"policy_year": np.unique(table.year)})
+    years = ([int(have["policy_year"].iat[-1])] if years is None
+             else check_years(have, years, option="years"))
+    trend = product.medical_trend if trend is None else float(trend)
+    t = table_for_product(product, table, pricing_year=to_year, trend=trend, years=years)
+    return MemberCosts.from_table(t), years, trend  # t (a trended copy) freed here
+
+
 def tune(product: Product, policies, costs, *, years=None, trend: float | None = None,
          to_year: int | None = None, deductibles=DEFAULT_DEDUCTIBLES, ratios=DEFAULT_RATIOS,
          lines=("in_catalogue", "out_of_catalogue"), price=None,
@@ -194,6 +219,17 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
 
     Parameters
     ----------
+    policies, costs : DataFrame
+        The book's member-years and their annual covered costs (as
+        :func:`puhui.huiminbao.member_payouts.member_payouts`). Or ``policies`` a weighted
+        :class:`~puhui.experience.member_costs.CostTable` and ``costs=None`` — e.g.
+        :func:`puhui.experience.scale.member_cost_table` of a national book read in chunks,
+        the member-years without any cost as one count row per segment × year: the same
+        tuning table as the expanded rows (each row counts as its
+        :attr:`~puhui.experience.member_costs.CostTable.count` members and weighs its
+        exposure; re-trended as :func:`~puhui.huiminbao.member_payouts.table_for_product`
+        does). Such a table has no ages or other policy columns: no fairness groups
+        (``groups="auto"`` gives none), no age-banded product, no product check of the book.
     take_up : "auto", ParticipationScenario or None
         "auto": :func:`take_up_for` (the bundled example's take-up for the example product, or
         with ``example_take_up``; otherwise fixed membership, said in the report); a scenario of
@@ -212,25 +248,33 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
         ``evaluation.assumptions`` holds the objective, the take-up text and the experience
         used; ``constraints`` the :class:`puhui.tuning.Constraints` applied.
     """
-    from ..experience.member_costs import cost_table
+    from ..experience.member_costs import CostTable, cost_table
     from ..pricing.participation import ParticipationScenario
     from ..tuning import Constraints, DesignGrid, MemberCosts, evaluate, optimise
 
-    check_product(policies, product)
-    pol = _policy_years(policies)
-    years = ([int(pol["policy_year"].max())] if years is None
-             else check_years(pol, years, option="years"))
-    trend = product.medical_trend if trend is None else float(trend)
-    # the one member × line cost table (puhui.experience.member_costs.cost_table): every bad
-    # row is named there; the costs of the whole book and of each fairness group are its rows
-    table = cost_table(pol, costs, lines=[ln.name for ln in product.lines],
-                       segments=product.segments, years=years, trend=trend, to_year=to_year,
-                       owner=f"product {product.code}")
-    if table.cost.shape[0] == 0:
-        raise ParameterError("policies: no member-years in the experience years")
-    member_costs = MemberCosts(table.cost, lines=table.lines,
-                               segment=np.asarray(table.segments, dtype=object)[table.segment],
-                               weights=table.weight, segments=table.segments)
+    if isinstance(policies, CostTable):  # a weighted cost table: member-years as counts
+        member_costs, years, trend = _weighted_costs(product, policies, costs, years=years,
+                                                     trend=trend, to_year=to_year,
+                                                     groups=groups)
+        pol, table, groups = None, None, None  # no policy columns: no groups, no ages
+    else:
+        check_product(policies, product)
+        pol = _policy_years(policies)
+        years = ([int(pol["policy_year"].max())] if years is None
+                 else check_years(pol, years, option="years"))
+        trend = product.medical_trend if trend is None else float(trend)
+        # the one member × line cost table (puhui.experience.member_costs.cost_table): every
+        # bad row is named there; the costs of the whole book and of each fairness group are
+        # its rows
+        table = cost_table(pol, costs, lines=[ln.name for ln in product.lines],
+                           segments=product.segments, years=years, trend=trend,
+                           to_year=to_year, owner=f"product {product.code}")
+        if table.cost.shape[0] == 0:
+            raise ParameterError("policies: no member-years in the experience years")
+        member_costs = MemberCosts(
+            table.cost, lines=table.lines,
+            segment=np.asarray(table.segments, dtype=object)[table.segment],
+            weights=table.weight, segments=table.segments)
     grid = DesignGrid.from_product(product, deductible=list(deductibles),
                                    payout_ratio=list(ratios), lines=list(lines))
     if isinstance(take_up, str):
@@ -251,7 +295,7 @@ def tune(product: Product, policies, costs, *, years=None, trend: float | None =
     if price is None and product.flat_price is None:
         # an age-priced product: the premium per member of the experience's age mix; each age
         # band's own price goes to its fairness group (group_prices)
-        if "age" not in pol.columns:
+        if pol is None or "age" not in pol.columns:
             raise ParameterError("policies: the product is priced by age band; the policies "
                                  "need an 'age' column (or give price=)")
         age = pd.to_numeric(pol["age"].iloc[table.rows], errors="coerce").to_numpy(float)
@@ -343,7 +387,7 @@ def _fmt_limit(col: str, value: float) -> str:
 
 def _warning(ev, choice, cons, product: Product | None = None) -> Note | None:
     """A plain warning when the chosen design is worse for members than today's, and why (a
-    :class:`~puhui.huiminbao.notes.Note`: English and Chinese)."""
+    :class:`~puhui.report.notes.Note`: English and Chinese)."""
     worse = [c for c in _term_changes(ev, choice) if c["worse_for_members"]]
     if not worse:
         return None

@@ -36,6 +36,7 @@ from .. import repro
 from ..repro import Manifest
 from .formats import Shown, present
 from .labels import check_language, current_language, text
+from .notes import Note, say  # noqa: F401  (re-exported: a note in two languages)
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -361,9 +362,10 @@ class Report:
     def table(self, name: str, df: pd.DataFrame, *, caption: str = "",
               caption_zh: str | None = None, **fmt) -> None:
         """Add a table: shown inline (first rows, formatted for people: :func:`markdown_table`
-        with ``fmt`` — ``floatfmt``, ``max_rows``, ``index``), written in full to
-        tables/NAME.csv (raw numbers) and as a sheet of tables.xlsx. ``caption_zh`` is the
-        caption of a ``lang="zh"`` report."""
+        with ``fmt`` — ``floatfmt``, ``max_rows``, ``index``, and ``columns``/``row_key`` to
+        show some columns only, :func:`puhui.report.formats.present`), written in full to
+        tables/NAME.csv (raw numbers, every column) and as a sheet of tables.xlsx.
+        ``caption_zh`` is the caption of a ``lang="zh"`` report."""
         caption = self.tr(caption, caption_zh)
         self._tables[name] = df
         self._formats[name] = dict(fmt)

@@ -69,8 +69,10 @@ class CellPlan:
         return f"{q.header(other, with_unit=with_unit)} · {name}"
 
 
-def cell_quantities(df: pd.DataFrame) -> CellPlan:
-    """The :class:`CellPlan` of ``df`` (by column names and, for a long table, row keys).
+def cell_quantities(df: pd.DataFrame, *, row_keys=None) -> CellPlan:
+    """The :class:`CellPlan` of ``df`` (by column names and, for a long table, row keys:
+    the first column's cells, or ``row_keys``, one per row, when the shown first column is a
+    label in the report's language).
 
     >>> plan = cell_quantities(pd.DataFrame({"metric": ["expected_cr", "members"],
     ...                                      "current": [1.26, 188000.0]}))
@@ -81,8 +83,9 @@ def cell_quantities(df: pd.DataFrame) -> CellPlan:
     numeric = [is_number_column(df.iloc[:, j]) for j in range(df.shape[1])]
     column_q = [lookup(c) for c in columns]
     row_q = None
-    if columns and columns[0] in ROW_KEY_COLUMNS and not numeric[0]:
-        found = [lookup(v) for v in df.iloc[:, 0].tolist()]
+    if row_keys is not None or (columns and columns[0] in ROW_KEY_COLUMNS and not numeric[0]):
+        keys = df.iloc[:, 0].tolist() if row_keys is None else list(row_keys)
+        found = [lookup(v) for v in keys]
         found = [q if q is not None and q.numeric else None for q in found]
         if any(q is not None for q in found):
             row_q = found
@@ -177,26 +180,41 @@ class Shown:
 
 
 def present(df: pd.DataFrame, *, floatfmt: str = ",.2f", index: bool = False,
-            max_rows: int = 60, lang: str | None = None) -> Shown:
+            max_rows: int = 60, lang: str | None = None, columns=None,
+            row_key: str | None = None) -> Shown:
     """The first ``max_rows`` rows of ``df`` formatted (:func:`format_value`) with headers in
     ``lang`` (:meth:`CellPlan.header`).
+
+    ``columns`` (a mapping: column of ``df`` → name shown, which gives the header) shows those
+    columns only, in that order — the CSV and the workbook keep every column of ``df``.
+    ``row_key`` names the column of ``df`` whose cells name each row's quantity (a long table,
+    :data:`~puhui.report.labels.ROW_KEY_COLUMNS`) when the first column shown holds labels in
+    the report's language; those labels are shown as they are.
 
     >>> s = present(pd.DataFrame({"policy_year": [2025], "members": [514547.0],
     ...                           "loss_ratio": [0.8123], "x": [1.5]}))
     >>> s.headers, s.rows
     (['policy year', 'members', 'loss ratio (%)', 'x'], [['2025', '514,547', '81.23%', '1.50']])
+    >>> t = pd.DataFrame({"item": ["loss_ratio", "members"], "value": [0.8123, 514547.0],
+    ...                   "item_zh": ["赔付率", "参保人数"]})
+    >>> s = present(t, lang="zh", columns={"item_zh": "item", "value": "value"}, row_key="item")
+    >>> s.headers, s.rows
+    (['项目', '值'], [['赔付率', '81.23%'], ['参保人数', '514,547']])
     """
     if index:
         df = df.reset_index()
+    keys = None if row_key is None else df[row_key].head(max_rows).tolist()
+    if columns is not None:
+        df = df[list(columns)].set_axis(list(columns.values()), axis=1)
     shown = df.head(max_rows)
-    plan = cell_quantities(shown)
+    plan = cell_quantities(shown, row_keys=keys)
     cols = plan.columns
     rows = []
     for i, row in enumerate(shown.itertuples(index=False)):
         cells = [format_value(v, plan.quantity(i, j), cols[j], floatfmt=floatfmt, lang=lang)
                  for j, v in enumerate(row)]
-        if plan.row_q is not None and plan.row_q[i] is not None:  # the row's quantity, named
-            cells[0] = row_label(str(row[0]), plan.row_q[i], lang)
+        if keys is None and plan.row_q is not None and plan.row_q[i] is not None:
+            cells[0] = row_label(str(row[0]), plan.row_q[i], lang)  # the row's quantity, named
         rows.append(cells)
     return Shown(cols, [plan.header(j, lang) for j in range(len(cols))],
                  [plan.hint(j, lang) for j in range(len(cols))], plan.numeric, rows,

@@ -25,9 +25,12 @@ expected claims of every line (``claims_<line>``).
 incurred during that exposure, so the expected payout per member-year is
 ``Σ_i pay_i / Σ_i w_i`` — the reading of pricing (:func:`puhui.huiminbao.price_from_experience`):
 a part-year member's costs are not scaled up, and its payout counts once. The laws here are the
-members' (each row once) and every per-member quantity is divided by the mean exposure per row
-``m_s = Σ w / n`` of its segment; ``N`` member-years are ``N / m_s`` such members. With every
-exposure 1 nothing changes.
+members' (each row once, a count row its count) and every per-member quantity is divided by the
+mean exposure per member ``m_s = Σ w / Σ n`` of its segment; ``N`` member-years are ``N / m_s``
+such members. With every exposure 1 nothing changes. A row may stand for ``n_i`` members with
+the same costs (:meth:`MemberCosts.counts`, e.g. the members without any cost carried as one
+count row per segment × year): it then counts ``n_i`` times in the laws, the no-payout lattice
+and the cross moments, so the figures are those of the expanded rows.
 
 **Prices per segment** (a 既往症 price tier): ``price={"healthy": 131, "preexisting": 196}``
 charges each segment its own price; the premium per member is then ``P̄ = Σ_s π_s P_s``,
@@ -234,31 +237,35 @@ def _mix(present, members, mix, segments) -> tuple[dict[str, float], float]:
     return shares, n
 
 
-def _row_law(x: np.ndarray) -> Empirical:
-    """Empirical law of one line's cost over the members (each row once), zeros included."""
+def _row_law(x: np.ndarray, counts: np.ndarray) -> Empirical:
+    """Empirical law of one line's cost over the members, zeros included: each row counted
+    ``counts`` times (the member-years it stands for; 1 for an ordinary row)."""
     pos = x > 0
     return Empirical(np.concatenate([[0.0], x[pos]]),
-                     np.concatenate([[float((~pos).sum())], np.ones(int(pos.sum()))]))
+                     np.concatenate([[float(counts[~pos].sum())], counts[pos]]))
 
 
 def _segment_moments(grid: DesignGrid, costs, s: str, flags: dict) -> dict:
     """Per member (row) of segment ``s``: cumulants of the total payout, share paid and each
-    line's mean, shape (K,) each; ``exposure`` = mean member-years per row (1 on a model)."""
+    line's mean, shape (K,) each; ``exposure`` = mean member-years per member (1 on a model):
+    ``Σ w / Σ n`` with ``n`` the rows' counts (:meth:`MemberCosts.counts`, 1 per ordinary
+    row), so that a count row weighs as the members it stands for."""
     joint = isinstance(costs, MemberCosts)
     if joint:
         x, w = costs.matrix(s)
+        n = costs.counts(s)
         cols = [costs.lines.index(ln) for ln in grid.lines]
-        exposure = float(w.sum()) / len(w)
+        exposure = float(w.sum()) / float(n.sum())
         if not exposure > 0:
             raise ParameterError(f"segment {s!r} has rows but no member-years (exposure 0)")
-        ones = np.ones(len(w))
     else:
         exposure = 1.0
     m1, m2, m3, paid, terms = [], [], [], [], []
     for i, line in enumerate(grid.lines):
         d, r, c = grid.line_terms(line, s)
-        law = _row_law(x[:, cols[i]]) if joint else costs.law(line, s)
+        law = _row_law(x[:, cols[i]], n) if joint else costs.law(line, s)
         a, b, g, p = layer_moments(law, d, r, c)
+        del law  # an experience law holds ~10 arrays of its rows: one at a time
         m1.append(a)
         m2.append(b)
         m3.append(g)
@@ -271,14 +278,14 @@ def _segment_moments(grid: DesignGrid, costs, s: str, flags: dict) -> dict:
     share = None
     if joint:
         dmat = np.stack([t[0] for t in terms], axis=1)
-        no_pay = no_payout_probability(x[:, cols], ones, dmat)
+        no_pay = no_payout_probability(x, n, dmat, columns=cols)
         if no_pay is None:
             flags["share"] = False
         else:
             share = 1.0 - no_pay
         for i in range(len(grid.lines)):
             for j in range(i + 1, len(grid.lines)):
-                cm = cross_moment(x[:, cols[i]], x[:, cols[j]], ones, terms[i], terms[j])
+                cm = cross_moment(x[:, cols[i]], x[:, cols[j]], n, terms[i], terms[j])
                 if cm is None:
                     flags["var"] = False
                     continue

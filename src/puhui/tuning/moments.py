@@ -35,7 +35,7 @@ def _ranks(values: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def no_payout_probability(costs: np.ndarray, weights: np.ndarray,
-                          deductibles: np.ndarray) -> np.ndarray | None:
+                          deductibles: np.ndarray, *, columns=None) -> np.ndarray | None:
     """Exact ``P(X_l ≤ d_{k,l} for every line l)`` for each design ``k`` (nobody is paid).
 
     Parameters
@@ -43,18 +43,31 @@ def no_payout_probability(costs: np.ndarray, weights: np.ndarray,
     costs : ndarray, shape (n, L)
         Annual cost of each member on each line.
     weights : ndarray, shape (n,)
-        Member weights (exposure).
+        Weight of each row in the law: tuning passes the members it stands for (1 for a
+        member, ``c`` for a count row of ``c`` members with the same costs,
+        :meth:`puhui.experience.member_costs.MemberCosts.counts`).
     deductibles : ndarray, shape (K, L)
         起付线 of each design and line.
+    columns : sequence of int, optional
+        The columns of ``costs`` that are the lines of ``deductibles``, in order (default:
+        all): read in place, without a copy of the table.
 
     Returns
     -------
     ndarray of shape (K,), or None when the lattice ``Π_l (n_l + 1)`` of distinct deductibles
     exceeds :data:`MAX_LATTICE` cells (the caller then assumes independent lines).
+
+    Examples
+    --------
+    Three members, one line, 起付线 100 and 1,000: the members at or below it are not paid.
+
+    >>> no_payout_probability(np.array([[0.0], [500.0], [2_000.0]]), np.ones(3),
+    ...                       np.array([[100.0], [1_000.0]])).tolist()
+    [0.3333333333333333, 0.6666666666666666]
     """
-    n_lines = costs.shape[1]
+    cols = list(range(costs.shape[1])) if columns is None else list(columns)
     points, index = [], []
-    for line in range(n_lines):
+    for line in range(len(cols)):
         pts, inv = np.unique(deductibles[:, line], return_inverse=True)
         points.append(pts)
         index.append(inv.reshape(-1))
@@ -64,13 +77,19 @@ def no_payout_probability(costs: np.ndarray, weights: np.ndarray,
     total = float(weights.sum())
     if total <= 0:
         return np.full(deductibles.shape[0], np.nan)
-    anyc = np.any(costs > 0, axis=1)
-    xs, ws = costs[anyc], weights[anyc]
-    ranks = tuple(_ranks(xs[:, line], points[line]) for line in range(n_lines))
-    cell = np.ravel_multi_index(ranks, shape)
+    anyc = costs[:, cols[0]] > 0
+    for c in cols[1:]:
+        anyc |= costs[:, c] > 0
+    ws = weights[anyc]
+    # the lattice cell of each member with a cost, one line at a time (row-major, as
+    # np.ravel_multi_index): no copy of the members' costs on every line at once
+    cell = np.zeros(ws.size, dtype=np.int64)
+    for line, c in enumerate(cols):
+        cell *= shape[line]
+        cell += _ranks(costs[anyc, c], points[line])
     hist = np.bincount(cell, weights=ws, minlength=int(np.prod(shape))).reshape(shape)
     hist.flat[0] += float(weights[~anyc].sum())  # members without any cost: rank 0 everywhere
-    for axis in range(n_lines):
+    for axis in range(len(cols)):
         hist = np.cumsum(hist, axis=axis)
     return hist[tuple(index)] / total
 
@@ -85,7 +104,8 @@ def cross_moment(x: np.ndarray, y: np.ndarray, weights: np.ndarray,
     x, y : ndarray, shape (n,)
         The members' annual costs on the two lines.
     weights : ndarray, shape (n,)
-        Member weights.
+        Weight of each row (tuning: the members it stands for, as in
+        :func:`no_payout_probability`).
     layers_x, layers_y : tuple of ndarray, each shape (K,)
         ``(d, r, C)`` of each design on the two lines.
 

@@ -1,5 +1,6 @@
-"""Notes in two languages (说明): the sentences the 惠民保 functions return beside their numbers
-(the review's ``res.notes``, the take-up sentence of tuning, the book's warnings of pricing).
+"""Notes in two languages (说明): the sentences a family's functions return beside their numbers
+(the 惠民保 review's ``res.notes``, the take-up sentence of tuning, the book's warnings of
+pricing; the crop review's ``res.notes``).
 
 A :class:`Note` is a ``str`` — the text in the report language in force when it was made
 (:func:`puhui.report.labels.tr`: Chinese under ``--lang zh``, else English) — that also carries
@@ -9,7 +10,7 @@ language (:func:`say`) and puts it in its section whatever the language.
 
 from __future__ import annotations
 
-from ..report.labels import tr
+from .labels import tr
 
 __all__ = ["Note", "say"]
 
