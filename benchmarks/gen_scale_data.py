@@ -38,11 +38,15 @@ def policies_part(first: int, n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     year = rng.integers(2022, 2025, n)
     month = rng.integers(1, 13, n)
-    start = pd.to_datetime({"year": year, "month": month, "day": 1})
-    end = start + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+    start = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
+    # one year less a day: the day before the same 1st of the month a year on (vectorised;
+    # equal to start + DateOffset(years=1) − 1 day for a 1st of the month)
+    end = pd.to_datetime(pd.DataFrame({"year": year + 1, "month": month, "day": 1})) \
+        - pd.Timedelta(days=1)
     product = rng.integers(0, len(PRODUCTS), n)
     return pd.DataFrame({
-        "policy_id": pd.Series(np.arange(first, first + n)).map("M{:010d}".format),
+        "policy_id": np.char.add("M", np.char.zfill(np.arange(first, first + n).astype(str),
+                                                    10)).astype(object),
         "product": np.asarray(PRODUCTS, object)[product],
         "region": pd.Series(rng.integers(0, 300, n)).map("R{:03d}".format),
         "segment": np.asarray(SEGMENTS, object)[(rng.random(n) < 0.12).astype(int)],
@@ -57,8 +61,12 @@ def write_policies(n: int, out: Path) -> Path:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     for i, first in enumerate(range(0, n, PART_ROWS)):
+        path = folder / f"part-{i:05d}.parquet"
+        if path.exists():  # a run stopped part-way resumes (each part is written whole)
+            continue
         part = policies_part(first, min(PART_ROWS, n - first), seed=1000 + i)
-        part.to_parquet(folder / f"part-{i:05d}.parquet", index=False)
+        part.to_parquet(folder / f".part-{i:05d}.tmp", index=False)
+        (folder / f".part-{i:05d}.tmp").rename(path)
     (folder / "_done").write_text("")
     return folder
 

@@ -109,3 +109,13 @@ _LONG_FILES = ("test_notebooks.py", "test_demo.py", "test_agri_yield.py",
 def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(_LONG_FILES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def pytest_configure(config):
+    # pytest-xdist's --dist loadfile (and loadscope) reorders the files by their NUMBER of
+    # tests, most first (its --loadscope-reorder, on by default), which undoes the order above:
+    # measured, test_notebooks.py (11 tests, ~85 s) was the 71st file handed out and
+    # test_demo.py (3 tests, ~18 s) the 93rd of 97, so one worker ran them last, alone. The
+    # files go out in the order above instead (the option exists only where xdist is loaded).
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False

@@ -254,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("filing", help="filing: an .xlsx workbook or a folder (product.toml, "
                    "assumptions.toml, rates.csv, results.csv)")
     p.add_argument("--data", default=None, help="experience data folder (惠民保: as for review; "
-                   "smallbiz, gig: puhui datasets example smallbiz|gig --out DIR)")
+                   "smallbiz, gig, health: puhui datasets example FAMILY --out DIR)")
     p.add_argument("--out", required=True, help="output folder: verify.csv, rules.csv, report.md, "
                    "report.html, tables.xlsx, tables/, manifest.json")
     p.add_argument("--tolerance", nargs="+", default=[], metavar="ID=VALUE",
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["filing", "book"])
     p.add_argument("out", help="filing: workbook to write (.xlsx); book: new folder to write")
     p.add_argument("--family", default=None,
-                   choices=["huiminbao", "crop", "life", "smallbiz", "gig"],
+                   choices=["huiminbao", "crop", "life", "smallbiz", "gig", "health"],
                    help="filing family (required for a filing)")
     p.add_argument("--example", default=None, choices=["clean", "planted"],
                    help="write a bundled example filing instead of a blank one")
@@ -628,7 +628,7 @@ def _template(args: argparse.Namespace) -> int:
         return 0
     if args.family is None:
         raise ParameterError("puhui template filing needs --family (huiminbao, crop, life, "
-                             "smallbiz or gig)")
+                             "smallbiz, gig or health)")
     from .verify import run_template
 
     path = run_template(args.what, args.family, args.out, example=args.example,

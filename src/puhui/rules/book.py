@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.bounds import unknown_keys
 from ..errors import ParameterError, RuleError
 
 KINDS = ("regulation", "policy")
@@ -292,13 +293,8 @@ def _type_name(x) -> str:
 
 
 def _unknown(table: Mapping, known: tuple[str, ...], where: str) -> list[str]:
-    out = []
-    for key in table:
-        if key not in known:
-            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(known)}"
-            out.append(f"{where}: unknown key '{key}' ({hint})")
-    return out
+    """The unknown keys of a rulebook table (:func:`puhui.data.bounds.unknown_keys`)."""
+    return unknown_keys(table, known, where)
 
 
 def _date(value, where: str, problems: list[str]) -> date | None:

@@ -3,7 +3,7 @@
 A filing (:mod:`puhui.verify.filing`: an .xlsx workbook or a folder of TOML + CSV) states a
 product, its pricing basis, its rates and its results. :func:`verify` recomputes every filed
 figure with the family's own functions (:mod:`puhui.verify.huiminbao`, :mod:`.crop`,
-:mod:`.life`, :mod:`.smallbiz`, :mod:`.gig`), compares it within a tolerance (:mod:`puhui.verify.compare`) and checks the
+:mod:`.life`, :mod:`.smallbiz`, :mod:`.gig`, :mod:`.health`), compares it within a tolerance (:mod:`puhui.verify.compare`) and checks the
 rulebooks in force on the filed period (:func:`puhui.rules.check`). A filing puhui cannot read
 or recompute is refused with an error (``DataError`` / ``ParameterError``), never half-checked.
 
@@ -79,19 +79,20 @@ def verify(filing, data=None, *, tolerances=None) -> Verification:
     filing : path or Filing
         An .xlsx workbook or a folder (:func:`puhui.verify.filing.read_filing`).
     data : path, optional
-        The experience data folder (惠民保: as for ``puhui review``; smallbiz and gig: the
-        folder of ``puhui datasets example smallbiz|gig``); needed by the figures recomputed
+        The experience data folder (惠民保: as for ``puhui review``; smallbiz, gig and health:
+        the folder of ``puhui datasets example smallbiz|gig|health``); needed by the figures recomputed
         from experience.
     tolerances : dict or list of "ID=VALUE", optional
         Absolute tolerances by figure id or base id, replacing the defaults and the filing's.
     """
-    from . import crop, gig, huiminbao, life, smallbiz
+    from . import crop, gig, health, huiminbao, life, smallbiz
 
     f = filing if isinstance(filing, Filing) else read_filing(filing)
     over = (parse_tolerances(tolerances) if not isinstance(tolerances, dict)
             else {str(k): float(v) for k, v in tolerances.items()})
     run = {"huiminbao": huiminbao.recompute, "crop": crop.recompute, "life": life.recompute,
-           "smallbiz": smallbiz.recompute, "gig": gig.recompute}[f.family.name]
+           "smallbiz": smallbiz.recompute, "gig": gig.recompute,
+           "health": health.recompute}[f.family.name]
     rows, rules, notes = run(f, None if data is None else Path(data))
     return Verification(f, compare(rows, over), rules_table(rules), [n[0] for n in notes], over,
                         [n[1] for n in notes])

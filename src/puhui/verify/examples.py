@@ -22,11 +22,15 @@ Planted errors (:data:`PLANTED`):
 * gig — a premium per order typed wrong in one cell (费率表); the combined ratio filed with
   death and disability at their expected cost instead of the claims paid (结果); the filed
   premium raised to 0.12 元 an order (产品信息; the results refiled at it), 3.10 元 a rider-day,
-  above the example company policy's daily budget of 3 元.
+  above the example company policy's daily budget of 3 元;
+* health (特定人群普惠健康险) — a gross premium typed wrong in one cell (费率表, 残疾人 50-59); the
+  required premium of the 脱贫人口 understated by 10% (结果); the target 综合成本率 raised to 97%
+  (假设; the rates and required premiums refiled at it), above the example company policy's 95%.
 
-The smallbiz and gig filings' results are recomputed from the families' example data:
-``puhui datasets example smallbiz --out DIR`` and ``puhui datasets example gig --size 200
---out DIR`` (:data:`EXAMPLE_DATA_SIZE`, :func:`example_data`).
+The smallbiz, gig and health filings' results are recomputed from the families' example data:
+``puhui datasets example smallbiz --out DIR``, ``puhui datasets example gig --size 200
+--out DIR`` and ``puhui datasets example health --out DIR`` (:data:`EXAMPLE_DATA_SIZE`,
+:func:`example_data`).
 
 Regenerate with ``python -m puhui.verify.examples`` (rewrites the folders byte for byte;
 ``python -m puhui.verify.examples smallbiz`` rewrites the three smallbiz kinds).
@@ -73,11 +77,16 @@ PLANTED = {
                                "left out)",
         ("assumptions.toml", "target_combined_ratio"):
             "target 综合成本率 0.97, above the company policy's 0.95"},
+    "health": {
+        ("rates.csv", "K6"): "gross premium (残疾人, 50-59) typed wrong",
+        ("results.csv", "C4"): "required_premium.poverty_alleviated understated by 10%",
+        ("assumptions.toml", "target_combined_ratio"):
+            "target 综合成本率 0.97, above the company policy's 0.95"},
 }
 
 #: The size of the example data the smallbiz and gig filings are recomputed from (the
 #: ``--size`` of ``puhui datasets example``; None: the default).
-EXAMPLE_DATA_SIZE = {"smallbiz": None, "gig": 200}
+EXAMPLE_DATA_SIZE = {"smallbiz": None, "gig": 200, "health": None}
 
 
 def example_path(family: str, kind: str = "clean") -> Path:
@@ -267,11 +276,12 @@ def example_data(family: str, folder) -> Path:
     """Write the example data the ``family`` (smallbiz, gig) filings are recomputed from into
     ``folder`` — what ``puhui datasets example FAMILY [--size N] --out DIR`` writes
     (:data:`EXAMPLE_DATA_SIZE`)."""
-    from ..cli import gig, smallbiz
+    from ..cli import gig, health, smallbiz
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    writer = {"smallbiz": smallbiz.write_example, "gig": gig.write_example}[family]
+    writer = {"smallbiz": smallbiz.write_example, "gig": gig.write_example,
+              "health": health.write_example}[family]
     writer(folder, size=EXAMPLE_DATA_SIZE[family])
     return folder
 
@@ -510,11 +520,64 @@ def gig_planted(content, data=None):
     return info, assumptions, rates, results
 
 
+# --- special-group health ------------------------------------------------------------------------
+
+def health_content(data=None, *, target_combined_ratio: float | None = None):
+    """The clean health filing: the example product file's basis (:mod:`puhui.life.
+    health_product`), its rate card by group × age band and the price and review figures of the
+    example data (``puhui datasets example health``)."""
+    from ..life.health_product import GROUPS, HealthPlan, example_product_path
+    from .health import EXPENSE_KEYS, experience_values, rate_rows
+
+    plan = HealthPlan.from_toml(example_product_path())
+    if target_combined_ratio is not None:
+        plan = plan.with_terms(target_combined_ratio=target_combined_ratio)
+    e = plan.expenses
+    info = {"name": plan.name, "region": "新城 Xincheng", "period_start": "2026-01-01",
+            "period_end": "2026-12-31", "mortality_table": plan.mortality_table,
+            "term": int(plan.term), "age_bands": ", ".join(map(str, plan.age_bands))}
+    assumptions = {"lump_sum": plan.lump_sum, "incidence_slope": plan.incidence_slope,
+                   "medical_median": plan.medical_median, "medical_sigma": plan.medical_sigma,
+                   "deductible": plan.deductible, "payout_ratio": plan.payout_ratio,
+                   "limit": plan.limit, "interest": plan.interest,
+                   **{k: getattr(e, k) for k in EXPENSE_KEYS if getattr(e, k)},
+                   "target_combined_ratio": plan.target_combined_ratio}
+    rows = []
+    for name, g in plan.groups.items():
+        for band in dict.fromkeys(plan.band_of(g.ages)):
+            rows.append({"group": name, "group_zh": GROUPS[name], "min_age": g.min_age,
+                         "max_age": g.max_age, "incidence_loading": g.incidence_loading,
+                         "mortality_loading": g.mortality_loading,
+                         "hospital_stays": g.hospital_stays, "premium": g.premium,
+                         "age_band": band})
+    rates = pd.DataFrame(rows)
+    priced = rate_rows(plan, rates)
+    rates["net_premium"] = priced["net_premium"].round(2).to_numpy()
+    rates["gross_premium"] = priced["gross_premium"].round(2).to_numpy()
+    values = _with_data("health", data, lambda d: experience_values(plan, d)[0])
+    order = ("required_premium", "expected_cr", "expected_cr_max_group", "prob_cr_above_100",
+             "prob_cr_above_100_revised", "ae", "credible_ae", "loss_ratio", "expense_ratio",
+             "combined_ratio")
+    res = [(k, round(values[k], 2 if base == "required_premium" else 6))
+           for base in order for k in values if k.split(".", 1)[0] == base]
+    results = pd.DataFrame(res, columns=["figure", "value"]).assign(tolerance=None)
+    return info, assumptions, rates, results
+
+
+def health_planted(content, data=None):
+    info, assumptions, rates, results = health_content(data, target_combined_ratio=0.97)
+    rates.loc[4, "gross_premium"] = _typo(rates.loc[4, "gross_premium"], 2)   # rates.csv K6
+    i = results.index[results["figure"] == "required_premium.poverty_alleviated"][0]   # C4
+    results.loc[i, "value"] = round(0.9 * float(results.loc[i, "value"]), 2)
+    return info, assumptions, rates, results
+
+
 BUILDERS = {"huiminbao": (huiminbao_content, huiminbao_planted),
             "crop": (crop_content, crop_planted), "life": (life_content, life_planted),
             "smallbiz": (smallbiz_content, smallbiz_planted), "gig": (gig_content, gig_planted),
             "smallbiz_liability": (smallbiz_liability_content, smallbiz_liability_planted),
-            "smallbiz_employer": (smallbiz_employer_content, smallbiz_employer_planted)}
+            "smallbiz_employer": (smallbiz_employer_content, smallbiz_employer_planted),
+            "health": (health_content, health_planted)}
 #: Example filings of one family's other kinds: builder name → (family, kind) (the folder is
 #: ``NAME_clean`` / ``NAME_planted``; the data is the family's).
 KIND_OF = {"smallbiz_liability": ("smallbiz", "liability"),

@@ -511,12 +511,97 @@ GIG = Family(
     rate_figures=("pure_per_order", "premium_per_order"),
 )
 
+#: A special-group health filing (特定人群普惠健康险, :mod:`puhui.life.health_product`): a cancer
+#: lump sum and a medical layer for 老年人 / 残疾人 / 脱贫人口; the 费率表 is group × age band.
+HEALTH = Family(
+    "health", "特定人群普惠健康险",
+    info=(_f("name", "产品名称", "text", "", "product name"),
+          _f("region", "适用地区", "text", "", "city / province"),
+          _f("period_start", "销售期间起", "date", "", "first day of the filed period"),
+          _f("period_end", "销售期间止", "date", "", "last day of the filed period"),
+          _f("mortality_table", "生命表", "text", "", "bundled table the cover ends at death "
+             "on (e.g. CL1_2010_2013)"),
+          _f("term", "保险期间", "int", "年", "years of cover (1: one-year renewable)"),
+          _f("age_bands", "年龄段下限", "text", "岁", "lower edges of the age bands, "
+             "comma-separated (30, 40, 50, 60, 70: the last band is 70+)")),
+    assumptions=(
+        _f("lump_sum", "癌症保险金额", "number", "元", "cancer lump sum S on first diagnosis"),
+        _f("incidence_slope", "癌症发生率斜率", "number", "", "Gompertz slope b of the "
+           "NCC 2015-level incidence ι(x) = a e^{bx} (default 0.08)", False),
+        _f("medical_median", "住院自付费用中位数", "number", "元", "lognormal median of the "
+           "out-of-pocket cost X of a hospital stay"),
+        _f("medical_sigma", "住院自付费用对数标准差", "number", "", "σ of log X"),
+        _f("deductible", "起付线", "number", "元", "medical deductible d"),
+        _f("payout_ratio", "赔付比例", "number", "", "share r paid above the 起付线"),
+        _f("limit", "年度限额", "number", "元", "annual limit C on the medical payout"),
+        _f("interest", "预定利率", "number", "", "pricing interest rate i"),
+        *_EXPENSES,
+        _f("catastrophe_reserve", "大灾准备金", "number", "保费占比", "share of premium",
+           False),
+        _f("premium_share", "其他保费比例费用", "number", "保费占比", "share of premium", False),
+        _f("per_member", "每人固定费用", "number", "元/人年", "fixed expense e a member-year",
+           False),
+        _f("target_combined_ratio", "目标综合成本率", "number", "", "target combined ratio τ")),
+    rates=(_f("group", "人群", "text", "", "elderly (老年人), disabled (残疾人) or "
+              "poverty_alleviated (脱贫人口)"),
+           _f("group_zh", "人群名称", "text", "", "Chinese name of the group", False),
+           _f("min_age", "最低投保年龄", "int", "岁", "lowest entry age of the group; one value "
+              "per group"),
+           _f("max_age", "最高投保年龄", "int", "岁", "highest entry age of the group; one value "
+              "per group"),
+           _f("incidence_loading", "癌症发生率系数", "number", "", "× the NCC incidence; one "
+              "value per group"),
+           _f("mortality_loading", "死亡率系数", "number", "", "× the table's q_x; one value per "
+              "group"),
+           _f("hospital_stays", "年住院次数", "number", "次/人年", "hospital stays λ a "
+              "member-year; one value per group"),
+           _f("premium", "备案保费", "number", "元/人年", "the flat premium a member of the group "
+              "pays a year; one value per group"),
+           _f("age_band", "年龄段", "text", "", "an age band of age_bands (60-69, 70+ …) within "
+              "the group's entry ages"),
+           _f("net_premium", "纯保费", "number", "元/人年", "filed level net premium "
+              "P = (S·A + m·M)/ä, mean over the band's whole entry ages of the group"),
+           _f("gross_premium", "毛保费", "number", "元/人年", "filed gross premium "
+              "(P + e)/(τ − v), mean over the band's whole entry ages of the group")),
+    figures=(
+        Figure("net_premium", "纯保费", "net premium of a 费率表 row: mean over the band's "
+               "entry ages of (S·A + m·M)/ä", "元/人年", "rate_money", per="row",
+               needs_data=False),
+        Figure("gross_premium", "毛保费", "gross premium of a 费率表 row: mean over the band's "
+               "entry ages of (P + e)/(τ − v)", "元/人年", "rate_money", per="row",
+               needs_data=False),
+        Figure("required_premium", "所需保费", "premium the group needs at the target 综合成本率 "
+               "on next year's book (the latest policy year's members), by group", "元/人年",
+               "money", per="group"),
+        Figure("expected_cr", "预期综合成本率", "the book's expected combined ratio "
+               "(E + eN)/P + v at the filed premiums", "", "ratio"),
+        Figure("expected_cr_max_group", "各人群最高预期综合成本率", "the highest group's expected "
+               "combined ratio at the filed premiums", "", "ratio"),
+        Figure("prob_cr_above_100", "P(综合成本率 > 100%)", "next year at the filed premiums on "
+               "the filed basis (NP2)", "", "ratio"),
+        Figure("prob_cr_above_100_revised", "P(综合成本率 > 100%)（修订基础）", "next year at the "
+               "filed premiums on the credibility-revised basis (NP2)", "", "ratio"),
+        Figure("ae", "A/E", "actual / expected paid amount, by group/line (line cancer or "
+               "medical)", "", "ratio", per="group_line"),
+        Figure("credible_ae", "信度加权 A/E", "Z·A/E + (1 − Z), Z = min(1, √(n/1,082)), by "
+               "group/line", "", "ratio", per="group_line"),
+        Figure("loss_ratio", "综合赔付率", "claims paid / earned premium, by policy year (or "
+               "all)", "", "ratio", per="year"),
+        Figure("expense_ratio", "综合费用率", "expenses / earned premium, by policy year (or "
+               "all)", "", "ratio", per="year"),
+        Figure("combined_ratio", "综合成本率", "loss ratio + expense ratio, by policy year (or "
+               "all)", "", "ratio", per="year")),
+    rate_key=("group", "age_band"),
+    rate_figures=("net_premium", "gross_premium"),
+)
+
 #: How a per-figure id is suffixed, as the 说明 sheet writes it (``ibnr.YEAR``).
 PER_LABELS = {"year": "YEAR", "class": "OCCUPANCY", "cell": "PLATFORM/CITY", "row": "ROW",
               "group": "GROUP", "group_line": "GROUP/LINE"}
 
 #: The families a filing may be of.
-FAMILIES: dict[str, Family] = {f.name: f for f in (HUIMINBAO, CROP, LIFE, SMALLBIZ, GIG)}
+FAMILIES: dict[str, Family] = {f.name: f for f in (HUIMINBAO, CROP, LIFE, SMALLBIZ, GIG,
+                                                        HEALTH)}
 
 
 @dataclass(frozen=True)

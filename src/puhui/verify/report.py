@@ -31,7 +31,7 @@ RULE_COLUMNS = ["rule", "quantity", "row", "sheet", "cell", "value", "limit", "p
                 "source", "confirmed", "note", "book"]
 
 #: Families whose checklist is a company policy book only (no regulation applies).
-POLICY_ONLY = ("smallbiz", "gig")
+POLICY_ONLY = ("smallbiz", "gig", "health")
 
 
 def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
@@ -84,12 +84,13 @@ def build_report(result, manifest: Manifest) -> Report:
     rep.heading("2. Rule checklist", zh="2. 规则检查")
     if fam.name in POLICY_ONLY:
         rep.text("**No regulation rulebook applies to this family**: puhui's regulation books "
-                 "are scoped to agriculture and 惠民保, and none sets a figure for small-business "
-                 "or gig-worker cover. The checklist below is the family's EXAMPLE company "
-                 "policy book (not a regulation), applied to the filed pricing basis.",
+                 "are scoped to agriculture and 惠民保, and none sets a figure for small-business, "
+                 "gig-worker or special-group health cover. The checklist below is the "
+                 "family's EXAMPLE company policy book (not a regulation), applied to the filed "
+                 "pricing basis.",
                  zh="**本险种无适用的监管规则库**：puhui 收录的监管规则库仅适用于农业保险和惠民保，"
-                    "均未对小微企业保险或灵活就业人员保险设定数值。下表为该险种的示例公司政策"
-                    "（非监管规定），仅用于检查报备的定价基础。")
+                    "均未对小微企业保险、灵活就业人员保险或特定人群健康险设定数值。"
+                    "下表为该险种的示例公司政策（非监管规定），仅用于检查报备的定价基础。")
     rep.text(f"{len(rules)} rule checks; {len(failed)} failed (`rules.csv`).",
              zh=f"共 {len(rules)} 项规则检查，{len(failed)} 项未通过（`rules.csv`）。")
     if len(rules):

@@ -21,11 +21,11 @@ _HOW = [
     ("费率表 rates", "one row per cell; the columns are listed below"),
     ("结果 results", "the filed results: 指标 figure (an id from the list below; by year as "
      "id.YEAR, e.g. ibnr.2025; by occupancy as id.OCCUPANCY, e.g. ae.retail or ae.all; by "
-     "platform/city as id.PLATFORM/CITY, e.g. ae.A/hangzhou), 值 value, 单位 unit, optional 容差 tolerance (absolute; default: "
+     "platform/city as id.PLATFORM/CITY, e.g. ae.A/hangzhou; by health group as id.GROUP or id.GROUP/LINE, e.g. required_premium.elderly), 值 value, 单位 unit, optional 容差 tolerance (absolute; default: "
      "money 0.5 元 or 1e-4 relative, ratios 1e-4)"),
     ("verify", "puhui verify FILING.xlsx [--data DIR] --out DIR: exit 0 all hold, 1 a figure "
-     "or rule fails, 2 the filing cannot be read or recomputed; smallbiz and gig data: puhui "
-     "datasets example smallbiz|gig --out DIR"),
+     "or rule fails, 2 the filing cannot be read or recomputed; smallbiz, gig and health data: "
+     "puhui datasets example smallbiz|gig|health --out DIR"),
 ]
 
 
