@@ -95,3 +95,24 @@ def compare(rows: list[dict], overrides: dict[str, float] | None = None) -> pd.D
                     "puhui": ours, "abs_diff": abs(diff), "rel_diff": rel, "tolerance": tol,
                     "passed": passed})
     return pd.DataFrame(out, columns=COLUMNS)
+
+
+def result_rows(filing, values: dict[str, float], *, missing_hint: str) -> list[dict]:
+    """The 结果 rows of ``filing`` beside their recomputed ``values`` (figure id → number), in
+    the form :func:`compare` takes; a filed figure the data cannot give is an error naming its
+    sheet and cell (``missing_hint`` says why that may be, e.g. "a policy year not in the
+    book?"). The one reader of filed results for every family."""
+    kinds = {f.id: f.tolerance for f in filing.family.figures}
+    rows, missing = [], []
+    for _, f in filing.results.iterrows():
+        fid = f["figure"]
+        if fid not in values:
+            missing.append(f"{fid} ({f['sheet']}!{f['cell']})")
+            continue
+        rows.append({"figure": fid, "sheet": f["sheet"], "cell": f["cell"], "filed": f["value"],
+                     "puhui": values[fid], "kind": kinds[fid.split(".", 1)[0]],
+                     "tolerance": f["tolerance"]})
+    if missing:
+        raise ParameterError(f"figures puhui cannot recompute from this data ({missing_hint}): "
+                             f"{', '.join(missing)}")
+    return rows

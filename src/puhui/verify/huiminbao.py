@@ -28,6 +28,7 @@ from ..huiminbao import Product, price_from_experience, review
 from ..huiminbao.folder import read_book
 from ..huiminbao.product import SEGMENT_HINTS
 from ..rules import check
+from .compare import result_rows
 from .filing import Filing
 
 #: One validated book and the reviews made on it, kept for the process (key, book, reviews).
@@ -154,19 +155,7 @@ def recompute(filing: Filing, data=None) -> tuple[list[dict], pd.DataFrame, list
             years = ", ".join(map(str, ratios.index))
             notes.append((f"Review at {as_of} with the {method} IBNR; policy years {years}.",
                           f"评估日 {as_of} 回溯，IBNR 方法 {method}；保单年度 {years}。"))
-    kinds = {f.id: f.tolerance for f in filing.family.figures}
-    missing = []
-    for _, f in res.iterrows():
-        fid = f["figure"]
-        if fid not in values:
-            missing.append(f"{fid} ({f['sheet']}!{f['cell']})")
-            continue
-        rows.append({"figure": fid, "sheet": f["sheet"], "cell": f["cell"], "filed": f["value"],
-                     "puhui": values[fid], "kind": kinds[fid.split(".", 1)[0]],
-                     "tolerance": f["tolerance"]})
-    if missing:
-        raise ParameterError("figures puhui cannot recompute from this data (a policy year not "
-                             f"in the book?): {', '.join(missing)}")
+    rows += result_rows(filing, values, missing_hint="a policy year not in the book?")
 
     given = {"product_name": filing.value("name")}
     cells = {"product_name": filing.where("name")}

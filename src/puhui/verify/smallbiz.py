@@ -365,19 +365,7 @@ NO_REGULATION = (
 
 
 def _result_rows(filing: Filing, values: dict[str, float]) -> list[dict]:
-    """The 结果 rows beside their recomputed values; a figure the data cannot give is an
-    error naming its cell."""
-    kinds = {f.id: f.tolerance for f in filing.family.figures}
-    rows, missing = [], []
-    for _, f in filing.results.iterrows():
-        fid = f["figure"]
-        if fid not in values:
-            missing.append(f"{fid} ({f['sheet']}!{f['cell']})")
-            continue
-        rows.append({"figure": fid, "sheet": f["sheet"], "cell": f["cell"], "filed": f["value"],
-                     "puhui": values[fid], "kind": kinds[fid.split(".", 1)[0]],
-                     "tolerance": f["tolerance"]})
-    if missing:
-        raise ParameterError("figures puhui cannot recompute from this data (a class or cell "
-                             f"not in the data?): {', '.join(missing)}")
-    return rows
+    """The 结果 rows beside their recomputed values (:func:`puhui.verify.compare.result_rows`)."""
+    from .compare import result_rows
+
+    return result_rows(filing, values, missing_hint="a class or cell not in the data?")
